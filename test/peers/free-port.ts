@@ -1,0 +1,14 @@
+/** A TCP port on 127.0.0.1 that was free a moment ago, for servers that cannot be told to use port 0. */
+import { createServer } from 'node:net';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('could not read the port of a probe server');
+  return address.port;
+}
