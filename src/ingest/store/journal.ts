@@ -23,6 +23,11 @@ export interface JournalOptions {
   fsync?: FsyncPolicy;
   /** With fsync 'interval': how often dirty data is fsynced. */
   fsyncIntervalMs?: number;
+  /**
+   * Return entries as views into one buffer holding the whole file instead of copies. Saves a copy of
+   * everything on open when the caller keeps (nearly) all entries alive anyway.
+   */
+  entryViews?: boolean;
 }
 
 export interface OpenedJournal {
@@ -34,6 +39,28 @@ export interface OpenedJournal {
 }
 
 const HEADER_BYTES = 9;
+
+/**
+ * A frame whose payload the caller writes in place (see `Journal.appendFrame`), so a large payload is built
+ * once, in its final buffer, instead of being assembled and then copied into a frame.
+ */
+export interface PreparedFrame {
+  readonly frame: Buffer;
+  /** `frame` minus the header: write the payload here. */
+  readonly payload: Buffer;
+}
+
+export function allocFrame(payloadLength: number): PreparedFrame {
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + payloadLength);
+  return { frame, payload: frame.subarray(HEADER_BYTES) };
+}
+
+function seal(type: number, out: Buffer): Buffer {
+  out.writeUInt32LE(out.length - HEADER_BYTES, 0);
+  out[8] = type;
+  out.writeUInt32LE(crc32(out.subarray(8)), 4);
+  return out;
+}
 
 function frame(type: number, payload: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
@@ -91,8 +118,8 @@ export class Journal {
       ftruncateSync(fd, validBytes);
       fsyncSync(fd);
     }
-    // Entries are views into `data`; copy so callers may keep them without pinning the whole file.
-    const owned = entries.map((e) => ({ type: e.type, payload: Buffer.from(e.payload) }));
+    // Entries are views into `data`; copy (unless asked not to) so callers may keep some without pinning the file.
+    const owned = options.entryViews ? entries : entries.map((e) => ({ type: e.type, payload: Buffer.from(e.payload) }));
     return { journal: new Journal(path, fd, validBytes, options), entries: owned, discardedBytes: data.length - validBytes };
   }
 
@@ -103,6 +130,11 @@ export class Journal {
   /** Appends one entry; on return it survives a crash of this process (and power loss with fsync 'always'). */
   append(type: number, payload: Uint8Array): void {
     this.writeAll(frame(type, payload));
+  }
+
+  /** Appends a frame from `allocFrame` whose payload the caller has filled; one write, no copy. */
+  appendFrame(type: number, prepared: PreparedFrame): void {
+    this.writeAll(seal(type, prepared.frame));
   }
 
   /** Appends several entries with one write. */
@@ -120,12 +152,17 @@ export class Journal {
   }
 
   /** Replaces the journal's content with `entries` atomically (temp file, fsync, rename). */
-  rewrite(entries: readonly JournalEntry[]): void {
+  rewrite(entries: Iterable<JournalEntry>): void {
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w');
-    const buf = Buffer.concat(entries.map((e) => frame(e.type, e.payload)));
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, off);
+    // One frame at a time: a compaction of a large journal must not need a second copy of it in memory.
+    let at = 0;
+    for (const e of entries) {
+      const buf = frame(e.type, e.payload);
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, at + off);
+      at += buf.length;
+    }
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.path);
