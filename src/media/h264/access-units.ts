@@ -1,0 +1,177 @@
+import { AnnexBSplitter } from './annexb-splitter.js';
+import { isVclSlice, makeNalUnit, NalType, startsNewPicture, type NalUnit } from './nal.js';
+import { SEI_RECOVERY_POINT, seiPayloadTypes } from './sei.js';
+import { parsePpsIds, parseSps, type SpsInfo } from './sps.js';
+import { AccessUnitClock, type TimestampSource } from './timestamps.js';
+
+/** One coded picture with the NAL units that go with it (clause 7.4.1.2.3). */
+export interface AccessUnit {
+  /** 0-based position in the stream. */
+  readonly index: number;
+  readonly nalUnits: readonly NalUnit[];
+  /** An IDR picture (or, with `recoveryPointIsKeyframe`, a picture after a recovery-point SEI). */
+  readonly keyframe: boolean;
+  /** Milliseconds; see TimestampSource. */
+  readonly timestampMs: number;
+  /** Sum of the NAL units' data lengths (start codes excluded). */
+  readonly byteLength: number;
+}
+
+export interface AccessUnitOptions {
+  readonly timestamps: TimestampSource;
+  /**
+   * Treat a picture that follows a recovery-point SEI as a keyframe. Off by default: KVS fragments must
+   * start with a picture that decodes on its own, which only IDR guarantees.
+   */
+  readonly recoveryPointIsKeyframe?: boolean;
+}
+
+/** The latest parameter sets seen, kept so a keyframe without in-band SPS/PPS can still get an avcC. */
+export interface ParameterSets {
+  readonly sps: NalUnit;
+  readonly spsInfo: SpsInfo;
+  /** PPS NAL units in pic_parameter_set_id order. */
+  readonly pps: readonly NalUnit[];
+}
+
+/**
+ * Groups NAL units into access units. An access unit ends when a NAL unit arrives that can only begin
+ * the next one: an AUD, SPS, PPS, SEI or NAL types 14..18 after the current picture's slices, or a
+ * slice with first_mb_in_slice = 0 (or a change between IDR and non-IDR). So an access unit is emitted
+ * when the first NAL unit of the next one arrives, or at `end()`.
+ */
+export class AccessUnitAssembler {
+  private current: NalUnit[] = [];
+  private currentHasVcl = false;
+  private currentIsIdr = false;
+  private currentRecovery = false;
+  private arrivalMs: number | undefined;
+  private nextIndex = 0;
+  private readonly clock: AccessUnitClock;
+  private sps: { nal: NalUnit; info: SpsInfo } | undefined;
+  private readonly ppsById = new Map<number, NalUnit>();
+
+  constructor(private readonly options: AccessUnitOptions) {
+    this.clock = new AccessUnitClock(options.timestamps);
+  }
+
+  /** Adds one NAL unit; returns the access unit it completed, if any. */
+  push(nal: NalUnit): AccessUnit | undefined {
+    let completed: AccessUnit | undefined;
+    if (this.currentHasVcl && this.beginsNextAccessUnit(nal)) completed = this.finish();
+    this.observe(nal);
+    if (this.current.length === 0 && this.arrivalMs === undefined) this.arrivalMs = this.clock.arrival();
+    this.current.push(nal);
+    if (isVclSlice(nal.type)) {
+      this.currentHasVcl = true;
+      this.currentIsIdr = nal.type === NalType.IdrSlice;
+    }
+    return completed;
+  }
+
+  /**
+   * Looks at the first bytes of a NAL unit still arriving: if it begins the next access unit, the
+   * current one is complete now. Saves a whole frame of latency on streams without AUDs, where the
+   * next picture's first slice would otherwise have to arrive in full first.
+   */
+  peekNext(head: Uint8Array): AccessUnit | undefined {
+    if (!this.currentHasVcl) return undefined;
+    const nal = makeNalUnit(head, 4);
+    if (head.length < 2 && isVclSlice(nal.type)) return undefined;
+    if (!this.beginsNextAccessUnit(nal)) return undefined;
+    const au = this.finish();
+    this.arrivalMs = this.clock.arrival(); // the next access unit has started to arrive
+    return au;
+  }
+
+  /** Emits the last access unit (it has no successor to end it). NAL units without a slice are dropped. */
+  end(): AccessUnit | undefined {
+    return this.currentHasVcl ? this.finish() : this.reset();
+  }
+
+  /** The most recent SPS and PPSs, or undefined before the first SPS. */
+  parameterSets(): ParameterSets | undefined {
+    if (!this.sps) return undefined;
+    const pps = [...this.ppsById.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+    return { sps: this.sps.nal, spsInfo: this.sps.info, pps };
+  }
+
+  private beginsNextAccessUnit(nal: NalUnit): boolean {
+    const t = nal.type;
+    if (isVclSlice(t)) return startsNewPicture(nal) || (t === NalType.IdrSlice) !== this.currentIsIdr;
+    return t === NalType.AccessUnitDelimiter || t === NalType.Sps || t === NalType.Pps || t === NalType.Sei || (t >= 14 && t <= 18);
+  }
+
+  private observe(nal: NalUnit): void {
+    if (nal.type === NalType.Sps) {
+      this.sps = { nal, info: parseSps(nal.data) };
+    } else if (nal.type === NalType.Pps) {
+      this.ppsById.set(parsePpsIds(nal.data).ppsId, nal);
+    } else if (nal.type === NalType.Sei && this.options.recoveryPointIsKeyframe && !this.currentRecovery) {
+      this.currentRecovery = seiPayloadTypes(nal.data).includes(SEI_RECOVERY_POINT);
+    }
+  }
+
+  private finish(): AccessUnit {
+    const nalUnits = this.current;
+    let byteLength = 0;
+    for (const n of nalUnits) byteLength += n.data.length;
+    const index = this.nextIndex++;
+    const timestampMs = this.clock.stamp(index, this.arrivalMs, this.sps?.info.frameRate);
+    const keyframe = this.currentIsIdr || this.currentRecovery;
+    this.reset();
+    return { index, nalUnits, keyframe, timestampMs, byteLength };
+  }
+
+  private reset(): undefined {
+    this.current = [];
+    this.currentHasVcl = false;
+    this.currentIsIdr = false;
+    this.currentRecovery = false;
+    this.arrivalMs = undefined;
+    return undefined;
+  }
+}
+
+/** Annex B bytes in, access units out: the splitter and the assembler in one push-based object. */
+export class AnnexBAccessUnitParser {
+  private readonly splitter = new AnnexBSplitter();
+  private readonly assembler: AccessUnitAssembler;
+  private readonly nalScratch: NalUnit[] = [];
+
+  constructor(options: AccessUnitOptions) {
+    this.assembler = new AccessUnitAssembler(options);
+  }
+
+  push(chunk: Uint8Array, out: AccessUnit[] = []): AccessUnit[] {
+    this.drain(this.splitter.push(chunk, this.nalScratch), out);
+    const head = this.splitter.pendingHead();
+    const early = head && this.assembler.peekNext(head);
+    if (early) out.push(early);
+    return out;
+  }
+
+  end(out: AccessUnit[] = []): AccessUnit[] {
+    this.drain(this.splitter.end(this.nalScratch), out);
+    const last = this.assembler.end();
+    if (last) out.push(last);
+    return out;
+  }
+
+  parameterSets(): ParameterSets | undefined {
+    return this.assembler.parameterSets();
+  }
+
+  get skippedLeadingBytes(): number {
+    return this.splitter.skippedLeadingBytes;
+  }
+
+  private drain(nals: NalUnit[], out: AccessUnit[]): AccessUnit[] {
+    for (const nal of nals) {
+      const au = this.assembler.push(nal);
+      if (au) out.push(au);
+    }
+    nals.length = 0;
+    return out;
+  }
+}
