@@ -1,0 +1,195 @@
+/**
+ * The read side of the disk spool (SPEC.md §9.2, §8.4): returns accepted entries in seq order, skipping
+ * damaged ones and counting each lost seq once. It remembers where the previous read ended, so a
+ * sender reading forward never rescans; any other start is located by binary search over segment
+ * names and a scan of at most one segment. Reads are serialised (one read fd, never closed under a
+ * read in flight).
+ */
+import { ENTRY_HEADER_BYTES, findNextHeader, payloadIntact, readHeader } from './entry-codec.js';
+import { SpoolIoError } from './errors.js';
+import type { SpoolIo } from './io.js';
+import type { Segment, SegmentTable } from './segments.js';
+import { AckTracker } from './ack-tracker.js';
+import type { ReadResult, SpoolEntry } from './types.js';
+
+/** Smallest read window: small reads cost a syscall each, so read ahead at least this much. */
+const MIN_WINDOW_BYTES = 64 * 1024;
+
+export interface ReaderContext {
+  /** The low-water mark: nothing at or below it is returned or counted as lost. */
+  ackedThrough(): number;
+  /** One past the last accepted seq. */
+  acceptedEnd(): number;
+  /** Called once per newly found run of lost seqs. */
+  lost(firstSeq: number, lastSeq: number, entries: number): void;
+}
+
+interface Position {
+  index: number;
+  offset: number;
+  /** The seq the entry at `offset` should have. */
+  expect: number;
+}
+
+export class SegmentReader {
+  private hint: { segment: Segment; offset: number; seq: number } | undefined;
+  private fd: number | undefined;
+  private fdSegment: Segment | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Seqs already counted as lost, as ranges (reuses the ack range logic; corruption is rare, so few ranges). */
+  private readonly counted = new AckTracker(0);
+
+  constructor(
+    private readonly io: SpoolIo,
+    private readonly table: SegmentTable,
+    private readonly context: ReaderContext,
+  ) {}
+
+  read(fromSeq: number, maxEntries: number, maxBytes: number): Promise<ReadResult> {
+    const result = this.chain.then(() => this.readNow(fromSeq, maxEntries, maxBytes));
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    this.closeFd();
+  }
+
+  private async readNow(fromSeq: number, maxEntries: number, maxBytes: number): Promise<ReadResult> {
+    const start = Math.max(fromSeq, this.context.ackedThrough() + 1);
+    const acceptedEnd = this.context.acceptedEnd();
+    const entries: SpoolEntry[] = [];
+    if (start >= acceptedEnd) return { entries, next: start };
+    const pos = this.locate(start);
+    if (pos === undefined) return { entries, next: acceptedEnd };
+    let bytes = 0;
+    let window: Buffer = Buffer.alloc(0);
+    let windowStart = 0;
+
+    segments: while (pos.index < this.table.list.length) {
+      const segment = this.table.list[pos.index]!;
+      const limit = segment.visibleBytes;
+      const lastPossible = segment.visibleLastSeq;
+      while (pos.offset < limit) {
+        if (segment.deleted) break segments;
+        if (pos.offset < windowStart || pos.offset + ENTRY_HEADER_BYTES > windowStart + window.length) {
+          window = await this.load(segment, pos.offset, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length));
+          windowStart = pos.offset;
+        }
+        let at = pos.offset - windowStart;
+        const header = readHeader(window, at);
+        if (
+          header === undefined ||
+          header.seq < pos.expect ||
+          header.seq > lastPossible ||
+          pos.offset + ENTRY_HEADER_BYTES + header.length > limit
+        ) {
+          // The length cannot be trusted: resynchronise on the next valid header (SPEC.md §3.1).
+          // Rare, so load the rest of the segment (at most maxSegmentBytes) and search it.
+          const rest = await this.load(segment, pos.offset, limit - pos.offset);
+          window = rest;
+          windowStart = pos.offset;
+          const found = findNextHeader(rest, 1, pos.expect, lastPossible);
+          pos.offset = found < 0 ? limit : pos.offset + found;
+          continue;
+        }
+        if (header.seq >= start && entries.length > 0 && (entries.length >= maxEntries || bytes + header.length > maxBytes)) {
+          break segments;
+        }
+        if (at + ENTRY_HEADER_BYTES + header.length > window.length) {
+          window = await this.load(segment, pos.offset, Math.max(ENTRY_HEADER_BYTES + header.length, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length)));
+          windowStart = pos.offset;
+          at = 0;
+        }
+        if (header.seq > pos.expect) this.lose(pos.expect, header.seq - 1);
+        if (!payloadIntact(window, at, header)) {
+          this.lose(header.seq, header.seq);
+        } else if (header.seq >= start) {
+          const payloadStart = at + ENTRY_HEADER_BYTES;
+          entries.push({ seq: header.seq, payload: window.subarray(payloadStart, payloadStart + header.length) });
+          bytes += header.length;
+        }
+        pos.expect = header.seq + 1;
+        pos.offset += ENTRY_HEADER_BYTES + header.length;
+      }
+      // The readable part of this segment is done: whatever accepted seqs it did not yield are lost.
+      if (pos.expect <= segment.visibleLastSeq) this.lose(pos.expect, segment.visibleLastSeq);
+      pos.expect = Math.max(pos.expect, segment.visibleLastSeq + 1);
+      const following = this.table.list[pos.index + 1];
+      // Only move on once this segment is sealed and wholly accepted; otherwise its tail is still in flight.
+      if (following === undefined || !segment.sealed || segment.visibleBytes < segment.bytes) break;
+      if (pos.expect < following.firstSeq) this.lose(pos.expect, following.firstSeq - 1);
+      pos.expect = Math.max(pos.expect, following.firstSeq);
+      pos.index += 1;
+      pos.offset = 0;
+      window = Buffer.alloc(0);
+      windowStart = 0;
+    }
+
+    const next = Math.max(start, pos.expect, this.context.ackedThrough() + 1);
+    const segment = this.table.list[pos.index];
+    this.hint = segment !== undefined && !segment.deleted ? { segment, offset: pos.offset, seq: pos.expect } : undefined;
+    return { entries, next };
+  }
+
+  private locate(start: number): Position | undefined {
+    const hint = this.hint;
+    if (hint !== undefined && hint.seq === start && !hint.segment.deleted) {
+      const index = this.table.list.indexOf(hint.segment);
+      if (index >= 0) return { index, offset: hint.offset, expect: hint.seq };
+    }
+    const index = this.table.indexFor(start);
+    if (index < 0) return undefined;
+    return { index, offset: 0, expect: this.table.list[index]!.firstSeq };
+  }
+
+  private windowSize(remaining: number, bytesBudget: number, entriesBudget: number): number {
+    return Math.min(remaining, Math.max(MIN_WINDOW_BYTES, Math.max(0, bytesBudget) + ENTRY_HEADER_BYTES * Math.max(1, entriesBudget)));
+  }
+
+  private lose(firstSeq: number, lastSeq: number): void {
+    const from = Math.max(firstSeq, this.context.ackedThrough() + 1);
+    if (lastSeq < from) return;
+    const entries = this.counted.countUnacknowledged(from, lastSeq);
+    this.counted.ack(from, lastSeq);
+    if (entries > 0) this.context.lost(from, lastSeq, entries);
+  }
+
+  /** A fresh buffer (entries returned to the caller are views into it) with up to `length` bytes at `offset`. */
+  private async load(segment: Segment, offset: number, length: number): Promise<Buffer> {
+    if (this.fdSegment !== segment) {
+      this.closeFd();
+      try {
+        this.fd = this.io.open(segment.path, 'r');
+      } catch (error) {
+        throw new SpoolIoError(`Cannot open spool segment ${segment.path} for reading: ${(error as Error).message}`, error);
+      }
+      this.fdSegment = segment;
+    }
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    try {
+      while (got < length) {
+        const n = await this.io.read(this.fd!, buf.subarray(got), length - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (error) {
+      throw new SpoolIoError(`Reading spool segment ${segment.path} failed: ${(error as Error).message}`, error);
+    }
+    return got === length ? buf : buf.subarray(0, got);
+  }
+
+  private closeFd(): void {
+    if (this.fd !== undefined) {
+      try {
+        this.io.close(this.fd);
+      } catch {
+        // Read-only fd: nothing to lose.
+      }
+    }
+    this.fd = undefined;
+    this.fdSegment = undefined;
+  }
+}
