@@ -1,0 +1,77 @@
+/**
+ * What a bench module hands back, and how run.ts prints it: a table of measured rows plus ratios of chosen rows
+ * against a baseline row measured in the same run (so machine speed cancels out), each optionally with a goal.
+ */
+export interface BenchRow {
+  /** e.g. `kedge (HTTP/1.1)`. */
+  readonly target: string;
+  readonly operation: string;
+  readonly records: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  /** Failed calls or entries, shown so a fast-but-failing row is not mistaken for a win. */
+  readonly failures: number;
+}
+
+export interface BenchRatio {
+  readonly operation: string;
+  readonly subject: string;
+  readonly baseline: string;
+  /** The ratio the issue asks for (subject/baseline records per second), if any. */
+  readonly goal?: number;
+}
+
+export interface BenchResult {
+  readonly title: string;
+  readonly rows: readonly BenchRow[];
+  readonly ratios: readonly BenchRatio[];
+  readonly notes: readonly string[];
+}
+
+export interface BenchContext {
+  /** Progress lines (stderr), so stdout stays the report. */
+  log(line: string): void;
+  /** Extra `node` flags for the server under test, e.g. `--cpu-prof`. */
+  readonly serverNodeArgs: readonly string[];
+}
+
+export interface BenchModule {
+  readonly name: string;
+  readonly summary: string;
+  run(ctx: BenchContext): Promise<BenchResult>;
+}
+
+export const recordsPerSecond = (r: BenchRow): number => (r.seconds > 0 ? r.records / r.seconds : 0);
+export const mibPerSecond = (r: BenchRow): number => (r.seconds > 0 ? r.bytes / r.seconds / (1024 * 1024) : 0);
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function ratioOf(result: BenchResult, ratio: BenchRatio): number | undefined {
+  const find = (target: string): BenchRow | undefined => result.rows.find((r) => r.target === target && r.operation === ratio.operation);
+  const subject = find(ratio.subject);
+  const baseline = find(ratio.baseline);
+  if (!subject || !baseline || recordsPerSecond(baseline) === 0) return undefined;
+  return recordsPerSecond(subject) / recordsPerSecond(baseline);
+}
+
+export function formatResult(result: BenchResult): string {
+  const rows = result.rows.map((r) => [r.target, r.operation, fmt(r.records), fmt(r.seconds, 2), fmt(recordsPerSecond(r)), fmt(mibPerSecond(r), 1), fmt(r.failures)]);
+  const ratioRows = result.ratios.map((q) => {
+    const value = ratioOf(result, q);
+    const verdict = q.goal === undefined || value === undefined ? '' : value >= q.goal ? `goal >= ${q.goal}x: met` : `goal >= ${q.goal}x: MISSED`;
+    return [`${q.subject} / ${q.baseline}`, q.operation, value === undefined ? 'n/a' : `${fmt(value, 2)}x`, verdict];
+  });
+  return [
+    `== ${result.title}`,
+    table(['target', 'operation', 'records', 'seconds', 'records/s', 'MiB/s', 'failures'], rows),
+    '',
+    table(['ratio (records/s)', 'operation', 'value', 'goal'], ratioRows),
+    ...result.notes.map((n) => `note: ${n}`),
+  ].join('\n');
+}

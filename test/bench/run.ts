@@ -1,0 +1,62 @@
+/**
+ * `npm run bench [-- NAME ...] [-- --cpu-prof]`: runs the registered bench modules (all, or those named), prints
+ * each one's table and its ratios against baselines measured in the same run, and exits. Later issues add
+ * modules to `modules` below. `--cpu-prof` makes the servers under test write V8 CPU profiles to a temp dir.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ingestThroughput } from './ingest-throughput.js';
+import { formatResult, type BenchModule } from './report.js';
+
+const modules: readonly BenchModule[] = [ingestThroughput];
+
+/** However a module ends, the bench must not hang: give cleanup this long, then exit. */
+const EXIT_GRACE_MS = 5_000;
+
+function usage(): string {
+  return ['usage: npm run bench [-- [--cpu-prof] [NAME ...]]', '', 'modules:', ...modules.map((m) => `  ${m.name.padEnd(10)} ${m.summary}`)].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const unknown = names.filter((n) => !modules.some((m) => m.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown module ${unknown.join(', ')}\n${usage()}\n`);
+    return 2;
+  }
+  const serverNodeArgs: string[] = [];
+  if (argv.includes('--cpu-prof')) {
+    const dir = mkdtempSync(join(tmpdir(), 'kedge-bench-prof-'));
+    serverNodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    process.stderr.write(`bench: CPU profiles of the servers under test go to ${dir}\n`);
+  }
+  const selected = names.length === 0 ? modules : modules.filter((m) => names.includes(m.name));
+  const ctx = { log: (line: string) => process.stderr.write(`bench: ${line}\n`), serverNodeArgs };
+  let failed = false;
+  for (const module of selected) {
+    try {
+      const result = await module.run(ctx);
+      process.stdout.write(`${formatResult(result)}\n\n`);
+    } catch (err) {
+      failed = true;
+      process.stderr.write(`bench: module ${module.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
