@@ -89,7 +89,10 @@ export class KinesisSource {
       const checkpoint: ShardCheckpoint = { stream: this.target.name, shardId: s.ShardId, closed };
       this.checkpoints.set(s.ShardId, checkpoint);
       this.deps.store.saveCheckpoint(checkpoint);
-      this.shards.set(s.ShardId, { ...this.fresh(s, closed ? 'TRIM_HORIZON' : 'LATEST'), closed });
+      const state = { ...this.fresh(s, closed ? 'TRIM_HORIZON' : 'LATEST'), closed };
+      // LATEST means "as of now", not as of the first poll: take the iterator at creation.
+      if (!closed) state.iterator = await this.iteratorFor(state);
+      this.shards.set(s.ShardId, state);
     }
     this.nextListAt = this.deps.clock.now() + KINESIS_SHARD_LIST_REFRESH_MS;
   }

@@ -54,7 +54,7 @@ export async function makeDir(): Promise<string> {
 }
 
 export async function openHarness(
-  options: Partial<FirehoseServiceOptions> & { dir?: string; clock?: ManualClock } = {},
+  options: Partial<FirehoseServiceOptions> & { dir?: string; clock?: ManualClock; removeDir?: boolean } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? (await makeDir());
   const clock = options.clock ?? new ManualClock(Date.UTC(2026, 10, 25, 21, 30, 5, 123));
@@ -99,7 +99,7 @@ export async function openHarness(
     },
     async close() {
       await service.close();
-      if (!options.dir) await rm(dir, { recursive: true, force: true });
+      if (!options.dir || options.removeDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }

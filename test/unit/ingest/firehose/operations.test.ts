@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServiceError } from '../../../../src/ingest/server/service-error.js';
+import { openStreamsService } from '../../../../src/ingest/streams/service.js';
+import { ManualClock } from '../../../helpers/manual-clock.js';
+import { seededRng } from '../../../helpers/seeded-rng.js';
 import { ACCOUNT, b64, openHarness, ROLE, s3Stream, type Harness } from './harness.js';
 
 let h: Harness;
@@ -174,12 +177,10 @@ describe('PutRecord and PutRecordBatch', () => {
   });
 
   it('refuses puts on a stream whose source is a Kinesis stream, as AWS does', async () => {
-    const streams = {
-      targetPrefix: 'Kinesis_20131202',
-      signingName: 'kinesis',
-      operations: { ListShards: () => ({ Shards: [{ ShardId: 'shardId-000000000000', SequenceNumberRange: { StartingSequenceNumber: '1' } }] }) },
-    };
-    h = await openHarness({ streams });
+    const clock = new ManualClock();
+    const streams = await openStreamsService({ clock, rng: seededRng(1), limits: false, faultRate: 0, accountId: ACCOUNT, region: 'us-east-1' });
+    await streams.operations.CreateStream!({ StreamName: 'src', ShardCount: 1 }, { requestId: 'r', region: 'us-east-1', accountId: ACCOUNT, now: clock.now() });
+    h = await openHarness({ streams, clock });
     await h.call(
       'CreateDeliveryStream',
       s3Stream('fromkds', {}, {
