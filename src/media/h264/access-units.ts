@@ -1,5 +1,5 @@
 import { AnnexBSplitter } from './annexb-splitter.js';
-import { isVclSlice, makeNalUnit, NalType, startsNewPicture, type NalUnit } from './nal.js';
+import { isBSlice, isVclSlice, makeNalUnit, NalType, startsNewPicture, type NalUnit } from './nal.js';
 import { SEI_RECOVERY_POINT, seiPayloadTypes } from './sei.js';
 import { parsePpsIds, parseSps, type SpsInfo } from './sps.js';
 import { AccessUnitClock, type TimestampSource } from './timestamps.js';
@@ -15,6 +15,11 @@ export interface AccessUnit {
   readonly timestampMs: number;
   /** Sum of the NAL units' data lengths (start codes excluded). */
   readonly byteLength: number;
+  /**
+   * The picture has B slices. Timestamps are given in decode order, which is presentation order only
+   * without B-frames; KVS also wants none (kvs.md §2.2), so encode with `-bf 0`.
+   */
+  readonly bidirectional: boolean;
 }
 
 export interface AccessUnitOptions {
@@ -45,6 +50,7 @@ export class AccessUnitAssembler {
   private currentHasVcl = false;
   private currentIsIdr = false;
   private currentRecovery = false;
+  private currentBidirectional = false;
   private arrivalMs: number | undefined;
   private nextIndex = 0;
   private readonly clock: AccessUnitClock;
@@ -63,6 +69,7 @@ export class AccessUnitAssembler {
     if (this.current.length === 0 && this.arrivalMs === undefined) this.arrivalMs = this.clock.arrival();
     this.current.push(nal);
     if (isVclSlice(nal.type)) {
+      if (!this.currentHasVcl) this.currentBidirectional = isBSlice(nal);
       this.currentHasVcl = true;
       this.currentIsIdr = nal.type === NalType.IdrSlice;
     }
@@ -119,8 +126,9 @@ export class AccessUnitAssembler {
     const index = this.nextIndex++;
     const timestampMs = this.clock.stamp(index, this.arrivalMs, this.sps?.info.frameRate);
     const keyframe = this.currentIsIdr || this.currentRecovery;
+    const bidirectional = this.currentBidirectional;
     this.reset();
-    return { index, nalUnits, keyframe, timestampMs, byteLength };
+    return { index, nalUnits, keyframe, timestampMs, byteLength, bidirectional };
   }
 
   private reset(): undefined {
@@ -128,6 +136,7 @@ export class AccessUnitAssembler {
     this.currentHasVcl = false;
     this.currentIsIdr = false;
     this.currentRecovery = false;
+    this.currentBidirectional = false;
     this.arrivalMs = undefined;
     return undefined;
   }

@@ -7,7 +7,7 @@ export type { AvcDecoderConfig } from './avcc.js';
 export { H264Error } from './errors.js';
 export { lengthPrefixedPayload, toLengthPrefixed } from './length-prefixed.js';
 export type { BlockPayload, LengthPrefixOptions } from './length-prefixed.js';
-export { NalType, isVclSlice } from './nal.js';
+export { NalType, isBSlice, isVclSlice } from './nal.js';
 export type { NalUnit } from './nal.js';
 export { BitReader, unescapeRbsp } from './rbsp.js';
 export { SEI_RECOVERY_POINT, seiPayloadTypes } from './sei.js';

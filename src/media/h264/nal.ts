@@ -1,3 +1,5 @@
+import { BitReader, unescapeRbsp } from './rbsp.js';
+
 /** NAL unit types of ITU-T H.264 Table 7-1 that the parser treats specially. */
 export const NalType = {
   NonIdrSlice: 1,
@@ -48,4 +50,18 @@ export function isVclSlice(type: number): boolean {
 export function startsNewPicture(nal: NalUnit): boolean {
   const first = nal.data[1];
   return first !== undefined && (first & 0x80) !== 0;
+}
+
+/**
+ * Whether a slice NAL is a B slice (slice_type 1 or 6, clause 7.4.3). Only the first bytes are read:
+ * first_mb_in_slice and slice_type are the first two codes of the slice header.
+ */
+export function isBSlice(nal: NalUnit): boolean {
+  try {
+    const r = new BitReader(unescapeRbsp(nal.data.subarray(0, 16)), 'H264_INVALID_SLICE', 1);
+    r.readUE(); // first_mb_in_slice
+    return r.readUE() % 5 === 1;
+  } catch {
+    return false; // a slice too short to say is not worth failing the stream for
+  }
 }

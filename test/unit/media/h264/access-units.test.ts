@@ -25,6 +25,7 @@ const PPS = '68ebccb22cfdf8f8';
 const IDR = '65888040'; // first_mb_in_slice = 0 (top bit of the byte after the header)
 const P0 = '419a0010'; // non-IDR slice, first_mb_in_slice = 0
 const P_SECOND_SLICE = '41400010'; // non-IDR slice, first_mb_in_slice = 1
+const B0 = '01a80010'; // non-reference B slice: first_mb_in_slice 0, slice_type 1
 const SEI_RECOVERY = '0606010480'; // payloadType 6 (recovery point), 1 byte, then rbsp trailing bits
 const SEI_OTHER = '0605010080'; // payloadType 5 (user data unregistered)
 
@@ -87,6 +88,11 @@ describe('access units from Annex B', () => {
     const stream = annexB(SPS, PPS, IDR, SEI_RECOVERY, P0, SEI_OTHER, P0);
     expect(parseAll([stream]).aus.map((a) => a.keyframe)).toEqual([true, false, false]);
     expect(parseAll([stream], undefined, true).aus.map((a) => a.keyframe)).toEqual([true, true, false]);
+  });
+
+  it('flags pictures made of B slices as bidirectional, since decode-order timestamps are wrong for them', () => {
+    const { aus } = parseAll([annexB(SPS, PPS, IDR, P0, B0, P0)]);
+    expect(aus.map((a) => a.bidirectional)).toEqual([false, false, true, false]);
   });
 
   it('emits an access unit as soon as the first two bytes of the next picture arrive, and the last one at end()', () => {
