@@ -156,6 +156,8 @@ export class DeliveryStream {
         this.inflightBytes = 0;
         return;
       }
+      // A stream deleted meanwhile must not journal a mark: a new stream of the same name would inherit it.
+      if (this.abort.signal.aborted) return;
       this.deliveredUpTo = batch[batch.length - 1]!.seq;
       this.inflight = [];
       this.inflightBytes = 0;

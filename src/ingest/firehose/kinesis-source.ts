@@ -103,7 +103,12 @@ export class KinesisSource {
 
   /** The shards' positions, for journal compaction. */
   positions(): ShardCheckpoint[] {
-    return [...this.shards.values()].map((s) => ({ stream: this.target.name, shardId: s.id, sequenceNumber: s.lastSeq ?? this.checkpoints.get(s.id)?.sequenceNumber, closed: s.closed }));
+    // Journaled positions of shards not listed yet since a restart must survive a compaction too.
+    const out = new Map(this.checkpoints);
+    for (const s of this.shards.values()) {
+      out.set(s.id, { stream: this.target.name, shardId: s.id, sequenceNumber: s.lastSeq ?? this.checkpoints.get(s.id)?.sequenceNumber, closed: s.closed });
+    }
+    return [...out.values()];
   }
 
   tick(now: number): void {

@@ -26,9 +26,3 @@ export interface FirehoseRecord {
 export function recordId(idBase: string, seq: number): string {
   return idBase + String(seq).padStart(20, '0');
 }
-
-export function seqFromRecordId(idBase: string, id: string): number | undefined {
-  if (!id.startsWith(idBase) || id.length !== idBase.length + 20) return undefined;
-  const n = Number(id.slice(idBase.length));
-  return Number.isSafeInteger(n) ? n : undefined;
-}

@@ -89,6 +89,22 @@ describe('persistence with a data directory', () => {
     ]);
   });
 
+  it('does not carry records of a deleted stream into a new stream of the same name', async () => {
+    const dir = await tempDir();
+    const h = await open(dir);
+    await h.call('CreateDeliveryStream', s3Stream('reborn'));
+    await h.call('PutRecord', { DeliveryStreamName: 'reborn', Record: { Data: b64('old|') } });
+    await h.call('DeleteDeliveryStream', { DeliveryStreamName: 'reborn' });
+    await h.call('CreateDeliveryStream', s3Stream('reborn'));
+    await h.call('PutRecord', { DeliveryStreamName: 'reborn', Record: { Data: b64('new|') } });
+    await h.close();
+    harnesses.pop();
+
+    const reopened = await open(dir);
+    await reopened.advance(0);
+    expect((await listObjects(reopened.s3Dir, 'bucket')).map((o) => o.body.toString())).toEqual(['new|']);
+  });
+
   it('compacts the journal once most of it is delivered, and still restarts correctly', async () => {
     const dir = await tempDir();
     const h = await open(dir);
