@@ -1,0 +1,92 @@
+/**
+ * AWS credentials for hand-made requests (PutMedia) and for the SDK clients, from one provider function.
+ *
+ * The default is the SDK's node provider chain (environment, shared files, SSO, container and instance
+ * metadata). `cachedCredentials` wraps any provider so that long-running sessions sign with credentials
+ * that still have `refreshBeforeMs` to live: PutMedia signs once per connection and then streams for up
+ * to 40 minutes, so a token that expires mid-connection is what produced "connection duration reached"
+ * reports on the C producer (kvs.md §5.9).
+ */
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import { KedgeError } from '../core/errors.js';
+
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  /** When these credentials stop working; absent for long-term keys. */
+  readonly expiration?: Date;
+}
+
+/** Returns credentials; called again whenever the cached ones are about to expire. */
+export type CredentialProvider = () => Promise<AwsCredentials>;
+
+export class CredentialsError extends KedgeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('AWS_CREDENTIALS_UNAVAILABLE', message, options);
+  }
+}
+
+export interface CachedCredentialsOptions {
+  clock?: Clock;
+  /** Fetch fresh credentials when the cached ones expire within this many ms (default 5 minutes). */
+  refreshBeforeMs?: number;
+}
+
+/**
+ * Caches a provider's credentials until `refreshBeforeMs` before they expire. Concurrent callers share one
+ * fetch. If a refresh fails while the cached credentials are still valid, the cached ones are returned (the
+ * next call tries again), so a flaky metadata endpoint does not stop a stream that can still sign.
+ */
+export function cachedCredentials(provider: CredentialProvider, options: CachedCredentialsOptions = {}): CredentialProvider {
+  const clock = options.clock ?? systemClock;
+  const refreshBeforeMs = options.refreshBeforeMs ?? 5 * 60_000;
+  let cached: AwsCredentials | undefined;
+  let inflight: Promise<AwsCredentials> | undefined;
+
+  const needsRefresh = (c: AwsCredentials | undefined): boolean =>
+    c === undefined || (c.expiration !== undefined && c.expiration.getTime() - clock.now() <= refreshBeforeMs);
+  const stillValid = (c: AwsCredentials | undefined): c is AwsCredentials =>
+    c !== undefined && (c.expiration === undefined || c.expiration.getTime() > clock.now());
+
+  return async () => {
+    if (!needsRefresh(cached)) return cached!;
+    inflight ??= (async () => {
+      try {
+        const fresh = await provider();
+        cached = fresh;
+        return fresh;
+      } catch (error) {
+        if (stillValid(cached)) return cached;
+        throw new CredentialsError(
+          'Could not load AWS credentials: set them in the sink options, the environment, ~/.aws, or an instance role.',
+          { cause: error },
+        );
+      } finally {
+        inflight = undefined;
+      }
+    })();
+    return inflight;
+  };
+}
+
+/** The SDK's default chain, cached with `cachedCredentials`. */
+export function defaultCredentialProvider(options: CachedCredentialsOptions & { profile?: string } = {}): CredentialProvider {
+  const chain = fromNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile });
+  return cachedCredentials(async () => {
+    const c = await chain();
+    return {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken === undefined ? {} : { sessionToken: c.sessionToken }),
+      ...(c.expiration === undefined ? {} : { expiration: c.expiration }),
+    };
+  }, options);
+}
+
+/** Fixed credentials (tests, the local target, or keys from config). */
+export function staticCredentials(credentials: AwsCredentials): CredentialProvider {
+  return () => Promise.resolve(credentials);
+}
