@@ -143,7 +143,6 @@ export function controlOperations(state: StreamsState): Record<string, Operation
         EncryptionType: 'NONE',
         OpenShardCount: stream.openShards.length,
         ConsumerCount: 0,
-        MaxRecordSizeInKiB: 1024,
       },
     };
   }

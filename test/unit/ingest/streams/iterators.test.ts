@@ -47,7 +47,7 @@ describe('shard iterators', () => {
     const { iterator, h } = await streamWithRecords();
     const good = await iterator('TRIM_HORIZON');
     const bytes = Buffer.from(good, 'base64');
-    bytes[17] ^= 1; // the position
+    bytes[17]! ^= 1; // the position
     await h.fail('GetRecords', { ShardIterator: bytes.toString('base64') }, 'InvalidArgumentException', 'Invalid ShardIterator.');
     await h.fail('GetRecords', { ShardIterator: 'AAAAAAAAAAEAAAAA' }, 'InvalidArgumentException', 'Invalid ShardIterator.');
     await h.fail('GetRecords', { ShardIterator: 'not an iterator at all' }, 'InvalidArgumentException', 'Invalid ShardIterator.');

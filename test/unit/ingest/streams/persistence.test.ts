@@ -103,7 +103,7 @@ describe('persistence', () => {
     await h.call('PutRecord', { StreamName: 's', PartitionKey: 'k', Data: b64('corrupted') });
     // Flip a byte inside the last entry's payload, then append half an entry.
     const bytes = readFileSync(journalPath(dataDir));
-    bytes[bytes.length - 2] ^= 0xff;
+    bytes[bytes.length - 2]! ^= 0xff;
     writeFileSync(journalPath(dataDir), bytes);
     appendFileSync(journalPath(dataDir), Buffer.from([200, 0, 0, 0, 1, 2, 3, 4, 3, 9, 9]));
     const reopened = await harness({ dataDir, clock });
