@@ -1,4 +1,5 @@
 import { AnnexBSplitter } from './annexb-splitter.js';
+import { H264Error } from './errors.js';
 import { isBSlice, isVclSlice, makeNalUnit, NalType, startsNewPicture, type NalUnit } from './nal.js';
 import { SEI_RECOVERY_POINT, seiPayloadTypes } from './sei.js';
 import { parsePpsIds, parseSps, type SpsInfo } from './sps.js';
@@ -22,6 +23,9 @@ export interface AccessUnit {
   readonly bidirectional: boolean;
 }
 
+/** More NAL units than any real picture has (slices are capped by macroblock count in practice). */
+const MAX_NAL_UNITS_PER_ACCESS_UNIT = 4096;
+
 export interface AccessUnitOptions {
   readonly timestamps: TimestampSource;
   /**
@@ -29,6 +33,8 @@ export interface AccessUnitOptions {
    * start with a picture that decodes on its own, which only IDR guarantees.
    */
   readonly recoveryPointIsKeyframe?: boolean;
+  /** Largest NAL unit accepted (AnnexBAccessUnitParser only); default 32 MiB. */
+  readonly maxNalBytes?: number;
 }
 
 /** The latest parameter sets seen, kept so a keyframe without in-band SPS/PPS can still get an avcC. */
@@ -67,6 +73,10 @@ export class AccessUnitAssembler {
     if (this.currentHasVcl && this.beginsNextAccessUnit(nal)) completed = this.finish();
     this.observe(nal);
     if (this.current.length === 0 && this.arrivalMs === undefined) this.arrivalMs = this.clock.arrival();
+    if (this.current.length >= MAX_NAL_UNITS_PER_ACCESS_UNIT) {
+      this.reset();
+      throw new H264Error('H264_ACCESS_UNIT_TOO_LARGE', `${MAX_NAL_UNITS_PER_ACCESS_UNIT} NAL units without completing a picture; the stream has no slices or is not H.264`);
+    }
     this.current.push(nal);
     if (isVclSlice(nal.type)) {
       if (!this.currentHasVcl) this.currentBidirectional = isBSlice(nal);
@@ -144,11 +154,12 @@ export class AccessUnitAssembler {
 
 /** Annex B bytes in, access units out: the splitter and the assembler in one push-based object. */
 export class AnnexBAccessUnitParser {
-  private readonly splitter = new AnnexBSplitter();
+  private readonly splitter: AnnexBSplitter;
   private readonly assembler: AccessUnitAssembler;
   private readonly nalScratch: NalUnit[] = [];
 
   constructor(options: AccessUnitOptions) {
+    this.splitter = new AnnexBSplitter(options.maxNalBytes);
     this.assembler = new AccessUnitAssembler(options);
   }
 

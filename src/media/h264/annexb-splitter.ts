@@ -1,4 +1,8 @@
+import { H264Error } from './errors.js';
 import { makeNalUnit, type NalUnit } from './nal.js';
+
+/** Default cap on one NAL unit: far above any real slice (a 4K IDR is a few MB), far below trouble. */
+const DEFAULT_MAX_NAL_BYTES = 32 * 1024 * 1024;
 
 /**
  * Splits an H.264 Annex B byte stream into NAL units, push by push, as the bytes come out of ffmpeg's
@@ -11,6 +15,7 @@ import { makeNalUnit, type NalUnit } from './nal.js';
 export class AnnexBSplitter {
   /** Pieces of the NAL unit being collected, in order, start code excluded. */
   private parts: Buffer[] = [];
+  private partsLength = 0;
   /** Whether a start code has been seen (bytes before the first one are not a NAL unit). */
   private inNal = false;
   private startCodeLength: 3 | 4 = 4;
@@ -22,6 +27,12 @@ export class AnnexBSplitter {
   get skippedLeadingBytes(): number {
     return this.bytesBeforeFirstStartCode;
   }
+
+  /**
+   * `maxNalBytes`: a NAL unit growing past this throws H264_NAL_TOO_LARGE, so input that is not Annex B
+   * (no start codes) cannot make the splitter hold everything it is given.
+   */
+  constructor(private readonly maxNalBytes = DEFAULT_MAX_NAL_BYTES) {}
 
   /**
    * The first two bytes of the NAL unit still being received (header byte and the byte after it), so
@@ -76,8 +87,19 @@ export class AnnexBSplitter {
   }
 
   private append(piece: Buffer): void {
-    if (this.inNal) this.parts.push(piece);
-    else this.bytesBeforeFirstStartCode += piece.length;
+    if (!this.inNal) {
+      this.bytesBeforeFirstStartCode += piece.length;
+      return;
+    }
+    this.parts.push(piece);
+    this.partsLength += piece.length;
+    if (this.partsLength > this.maxNalBytes) {
+      const size = this.partsLength;
+      this.parts = [];
+      this.partsLength = 0;
+      this.inNal = false;
+      throw new H264Error('H264_NAL_TOO_LARGE', `a NAL unit passed ${this.maxNalBytes} bytes (${size} so far) without a start code; the input is not an H.264 Annex B stream (ffmpeg: -f h264 with -bsf:v h264_mp4toannexb)`);
+    }
   }
 
   /** `startCodeZeros`: zeros of the start code that ends this unit, already counted if before the first. */
@@ -106,6 +128,7 @@ export class AnnexBSplitter {
       out.push(makeNalUnit(data, this.startCodeLength));
     }
     this.parts = [];
+    this.partsLength = 0;
   }
 }
 

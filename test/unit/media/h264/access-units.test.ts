@@ -154,4 +154,9 @@ describe('access units from Annex B', () => {
   it('throws H264_INVALID_SPS for a corrupt SPS instead of guessing', () => {
     expect(() => parseAll([annexB('6764', PPS, IDR)])).toThrow(expect.objectContaining({ code: 'H264_INVALID_SPS' }));
   });
+
+  it('throws H264_ACCESS_UNIT_TOO_LARGE for a stream of NAL units that never completes a picture', () => {
+    const seiOnly = annexB(...Array.from({ length: 4097 }, () => SEI_OTHER));
+    expect(() => parseAll([seiOnly])).toThrow(expect.objectContaining({ code: 'H264_ACCESS_UNIT_TOO_LARGE' }));
+  });
 });

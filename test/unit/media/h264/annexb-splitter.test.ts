@@ -83,4 +83,14 @@ describe('AnnexBSplitter', () => {
     expect(s.end()).toEqual([]);
     expect(s.skippedLeadingBytes).toBe(5);
   });
+
+  it('throws H264_NAL_TOO_LARGE when no start code ends a NAL unit within maxNalBytes, instead of holding it all', () => {
+    const s = new AnnexBSplitter(1000);
+    s.push(Uint8Array.of(0, 0, 0, 1, 0x65));
+    expect(() => {
+      for (let i = 0; i < 10; i++) s.push(new Uint8Array(200).fill(0x55));
+    }).toThrow(expect.objectContaining({ code: 'H264_NAL_TOO_LARGE' }));
+    // It recovers at the next start code.
+    expect(s.end(s.push(Uint8Array.of(0, 0, 1, 0x09, 0xf0))).map(hex)).toEqual(['09f0']);
+  });
 });
