@@ -7,8 +7,8 @@ import type { RequestHead } from '../../../../src/ingest/server/types.js';
 /** The hash constructor the SDK's signer takes (a keyed one is an HMAC), on node:crypto. */
 class Sha256 {
   private readonly hash: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret instanceof ArrayBuffer ? new Uint8Array(secret) : secret);
   }
   update(data: Uint8Array): void {
     this.hash.update(data);
@@ -44,7 +44,7 @@ export async function signedBySdk(
   const signingDate = options.date ?? new Date('2026-11-25T12:00:00Z');
   const signed = options.presign ? await signer.presign(http, { signingDate, expiresIn: 300 }) : await signer.sign(http, { signingDate });
   const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(signed.query)) {
+  for (const [key, value] of Object.entries(signed.query ?? {})) {
     for (const v of Array.isArray(value) ? value : [value]) if (v !== null && v !== undefined) query.append(key, v);
   }
   const headers: Record<string, string> = {};
