@@ -70,8 +70,7 @@ export function formatResult(result: BenchResult): string {
   return [
     `== ${result.title}`,
     table(['target', 'operation', 'records', 'seconds', 'records/s', 'MiB/s', 'failures'], rows),
-    '',
-    table(['ratio (records/s)', 'operation', 'value', 'goal'], ratioRows),
+    ...(ratioRows.length > 0 ? ['', table(['ratio (records/s)', 'operation', 'value', 'goal'], ratioRows)] : []),
     ...result.notes.map((n) => `note: ${n}`),
   ].join('\n');
 }

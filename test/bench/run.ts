@@ -6,10 +6,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run as runAggregation } from './aggregation.js';
 import { ingestThroughput } from './ingest-throughput.js';
+import { mediaBench } from './media.js';
 import { formatResult, type BenchModule } from './report.js';
 
-const modules: readonly BenchModule[] = [ingestThroughput];
+/** A bench that prints its own report (older style): run it, and print nothing more for it. */
+function selfPrinting(name: string, summary: string, run: () => Promise<void>): BenchModule {
+  return { name, summary, run: async () => (await run(), { title: '', rows: [], ratios: [], notes: [] }) };
+}
+
+const modules: readonly BenchModule[] = [
+  ingestThroughput,
+  mediaBench,
+  selfPrinting('aggregation', 'KPL aggregation of kedge vs aws-kinesis-agg', runAggregation),
+];
 
 /** However a module ends, the bench must not hang: give cleanup this long, then exit. */
 const EXIT_GRACE_MS = 5_000;
@@ -41,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const module of selected) {
     try {
       const result = await module.run(ctx);
-      process.stdout.write(`${formatResult(result)}\n\n`);
+      if (result.rows.length > 0) process.stdout.write(`${formatResult(result)}\n\n`);
     } catch (err) {
       failed = true;
       process.stderr.write(`bench: module ${module.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
