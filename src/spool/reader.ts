@@ -25,7 +25,8 @@ export interface ReaderContext {
 }
 
 interface Position {
-  index: number;
+  /** Held by identity, not index: acks may delete earlier segments while a read awaits I/O. */
+  segment: Segment;
   offset: number;
   /** The seq the entry at `offset` should have. */
   expect: number;
@@ -67,8 +68,8 @@ export class SegmentReader {
     let window: Buffer = Buffer.alloc(0);
     let windowStart = 0;
 
-    segments: while (pos.index < this.table.list.length) {
-      const segment = this.table.list[pos.index]!;
+    segments: for (;;) {
+      const segment = pos.segment;
       const limit = segment.visibleBytes;
       const lastPossible = segment.visibleLastSeq;
       while (pos.offset < limit) {
@@ -113,35 +114,35 @@ export class SegmentReader {
         pos.expect = header.seq + 1;
         pos.offset += ENTRY_HEADER_BYTES + header.length;
       }
-      // The readable part of this segment is done: whatever accepted seqs it did not yield are lost.
-      if (pos.expect <= segment.visibleLastSeq) this.lose(pos.expect, segment.visibleLastSeq);
-      pos.expect = Math.max(pos.expect, segment.visibleLastSeq + 1);
-      const following = this.table.list[pos.index + 1];
-      // Only move on once this segment is sealed and wholly accepted; otherwise its tail is still in flight.
-      if (following === undefined || !segment.sealed || segment.visibleBytes < segment.bytes) break;
+      // The readable part of this segment (as it was when we started on it: more may have been accepted
+      // during our awaits, and that is for the next read) is done: accepted seqs it did not yield are lost.
+      if (segment.deleted) break;
+      if (pos.expect <= lastPossible) this.lose(pos.expect, lastPossible);
+      pos.expect = Math.max(pos.expect, lastPossible + 1);
+      const following = this.table.list[this.table.list.indexOf(segment) + 1];
+      // Only move on once this segment is sealed and we read all of it; otherwise its tail is still coming.
+      if (following === undefined || !segment.sealed || limit < segment.bytes) break;
       if (pos.expect < following.firstSeq) this.lose(pos.expect, following.firstSeq - 1);
       pos.expect = Math.max(pos.expect, following.firstSeq);
-      pos.index += 1;
+      pos.segment = following;
       pos.offset = 0;
       window = Buffer.alloc(0);
       windowStart = 0;
     }
 
     const next = Math.max(start, pos.expect, this.context.ackedThrough() + 1);
-    const segment = this.table.list[pos.index];
-    this.hint = segment !== undefined && !segment.deleted ? { segment, offset: pos.offset, seq: pos.expect } : undefined;
+    this.hint = pos.segment.deleted ? undefined : { segment: pos.segment, offset: pos.offset, seq: pos.expect };
     return { entries, next };
   }
 
   private locate(start: number): Position | undefined {
     const hint = this.hint;
     if (hint !== undefined && hint.seq === start && !hint.segment.deleted) {
-      const index = this.table.list.indexOf(hint.segment);
-      if (index >= 0) return { index, offset: hint.offset, expect: hint.seq };
+      return { segment: hint.segment, offset: hint.offset, expect: hint.seq };
     }
-    const index = this.table.indexFor(start);
-    if (index < 0) return undefined;
-    return { index, offset: 0, expect: this.table.list[index]!.firstSeq };
+    const segment = this.table.list[this.table.indexFor(start)];
+    if (segment === undefined) return undefined;
+    return { segment, offset: 0, expect: segment.firstSeq };
   }
 
   private windowSize(remaining: number, bytesBudget: number, entriesBudget: number): number {

@@ -104,6 +104,25 @@ export function spoolContract(name: string, factory: SpoolFactory): void {
         expect(seqsOf((await spool.read(3, { maxEntries: 2 })).entries)).toEqual([3, 4]);
       });
 
+      it('a reader running while appends land sees every entry exactly once, in order', async () => {
+        const spool = await make({ maxSegmentBytes: 4096 });
+        const TOTAL = 600;
+        const writers = [0, 1, 2].map(async (w) => {
+          for (let i = 0; i < TOTAL / 3; i += 1) await spool.append(payload(w * 1000 + i, 60));
+        });
+        const seen: number[] = [];
+        let next = 1;
+        while (next <= TOTAL) {
+          await spool.waitForEntries(next);
+          const page = await spool.read(next, { maxEntries: 7 });
+          seen.push(...seqsOf(page.entries));
+          next = page.next;
+        }
+        await Promise.all(writers);
+        expect(seen).toEqual(range(1, TOTAL));
+        expect(spool.stats().corruptEntriesSkipped).toBe(0);
+      });
+
       it('read past the last entry returns nothing and points at the next seq to come', async () => {
         const spool = await make();
         await fill(spool, 3);
