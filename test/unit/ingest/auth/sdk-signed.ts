@@ -8,7 +8,12 @@ import type { RequestHead } from '../../../../src/ingest/server/types.js';
 class Sha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret instanceof ArrayBuffer ? new Uint8Array(secret) : secret);
+    if (secret === undefined) {
+      this.hash = createHash('sha256');
+      return;
+    }
+    const key = typeof secret === 'string' ? secret : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret);
+    this.hash = createHmac('sha256', key);
   }
   update(data: Uint8Array): void {
     this.hash.update(data);
