@@ -44,10 +44,14 @@ export function encodeSimpleBlock(clusterTimecode: number, frame: MkvFrame): Uin
 
 /**
  * A whole fragment: a Cluster starting at `timecode` with one SimpleBlock per frame, in one buffer
- * (one allocation, payloads written in place). KVS wants the first frame to be a keyframe and its
- * timecode to be the cluster's; that is the fragmenter's rule, so it is checked here only for range.
+ * (one allocation, payloads written in place). A KVS fragment must decode on its own (kvs.md §2.1), so
+ * it must have frames and start with a keyframe; anything else is refused here rather than by the
+ * service with an ERROR ACK.
  */
 export function encodeCluster(timecode: number, frames: readonly MkvFrame[]): Uint8Array {
+  if (frames.length === 0 || !frames[0]!.keyframe) {
+    throw new MkvError('MKV_INVALID_ARGUMENT', frames.length === 0 ? 'a cluster needs at least one frame' : 'a cluster (KVS fragment) must start with a keyframe; start fragments at IDR pictures');
+  }
   let total = CLUSTER_START_MAX;
   for (const f of frames) total += simpleBlockLength(f);
   const out = Buffer.allocUnsafe(total);

@@ -93,7 +93,12 @@ describe('MKV clusters', () => {
     expect(hex(encodeSimpleBlock(40_000, frame(40_000 + 32_767))).slice(6, 10)).toBe('7fff');
     expect(hex(encodeSimpleBlock(40_000, frame(40_000 - 32_768))).slice(6, 10)).toBe('8000');
     expect(() => encodeSimpleBlock(40_000, frame(40_000 + 32_768))).toThrow(expect.objectContaining({ code: 'MKV_BLOCK_TIMECODE_RANGE' }));
-    expect(() => encodeCluster(0, [frame(0), frame(40_000)])).toThrow(expect.objectContaining({ code: 'MKV_BLOCK_TIMECODE_RANGE' }));
+    expect(() => encodeCluster(0, [{ ...frame(0), keyframe: true }, frame(40_000)])).toThrow(expect.objectContaining({ code: 'MKV_BLOCK_TIMECODE_RANGE' }));
+  });
+
+  it('refuses a whole cluster that is empty or does not start with a keyframe, since a KVS fragment must decode on its own', () => {
+    expect(() => encodeCluster(0, [])).toThrow(expect.objectContaining({ code: 'MKV_INVALID_ARGUMENT' }));
+    expect(() => encodeCluster(0, [{ timecode: 0, keyframe: false, payload: Uint8Array.of(1) }])).toThrow(expect.objectContaining({ code: 'MKV_INVALID_ARGUMENT' }));
   });
 
   it('refuses negative or fractional cluster timecodes and track numbers outside 1..126', () => {
