@@ -208,7 +208,7 @@ describe('MkvReader on truncated input', () => {
     expect(events.some((e) => e.type === 'clusterEnd')).toBe(false);
   });
 
-  it('reports truncation, never an error, for every cut of real and own streams', () => {
+  it('reports truncation or a clean end, never an error, at 300 random cuts of real and own streams', () => {
     for (const bytes of [readFixture('kvs/producer-sdk-mixed-tags.mkv'), ownStream(), readFixture('kvs/getmedia-empty-fragment-with-tags.mkv')]) {
       const complete = readAll([bytes]).map(brief);
       const rng = seededRng(bytes.length);
