@@ -40,7 +40,7 @@ export class AwsJsonDispatcher {
 
   async handle(request: IngestRequest, requestId: string, now: number): Promise<IngestResponse> {
     if (request.method !== 'POST') return refuseNonPost(request);
-    const target = this.resolve(request.headers['x-amz-target'] ?? '');
+    const target = this.resolve(request.headers['x-amz-target'] ?? targetFromQuery(request.query) ?? '');
     if (request.body.length === 0) {
       return target.operation
         ? jsonErrorType(400, 'SerializationException', 'The request body is empty; send a JSON object (at least {}).')
@@ -93,6 +93,12 @@ export class AwsJsonDispatcher {
     this.options.logger.error({ err, requestId, target: target.target }, 'operation threw; answered 500 InternalFailure');
     return jsonErrorType(500, 'InternalFailure', `Internal error while handling ${target.target} (request ${requestId}); see the kedge ingest log.`);
   }
+}
+
+/** A presigned request names its target in the query: the SDK's presign() hoists `x-amz-*` headers there. */
+function targetFromQuery(query: URLSearchParams): string | undefined {
+  for (const [key, value] of query) if (key.toLowerCase() === 'x-amz-target') return value;
+  return undefined;
 }
 
 function successResponse(result: unknown): IngestResponse {

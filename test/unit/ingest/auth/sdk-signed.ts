@@ -5,7 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { RequestHead } from '../../../../src/ingest/server/types.js';
 
 /** The hash constructor the SDK's signer takes (a keyed one is an HMAC), on node:crypto. */
-class Sha256 {
+export class Sha256 {
   private readonly hash: Hash | Hmac;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     if (secret === undefined) {

@@ -134,6 +134,11 @@ describe('awsJson1_1 dispatch', () => {
     expect(parse((await d.handle(request({ target: 'Echo_20240101.Echo' }), 'r', 0)).body).__type).toBe('MissingAuthenticationTokenException');
   });
 
+  it("takes the target from a presigned request's query when the header is absent", async () => {
+    const res = await dispatcher().handle(request({ query: new URLSearchParams('x-amz-target=Echo_20240101.Nothing') }), 'r', 0);
+    expect(res.status).toBe(200);
+  });
+
   it('refuses to register two services with one target prefix', () => {
     expect(() => dispatcher().register(echo)).toThrow(/already registered/);
   });
