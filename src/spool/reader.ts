@@ -36,6 +36,12 @@ export class SegmentReader {
   private hint: { segment: Segment; offset: number; seq: number } | undefined;
   private fd: number | undefined;
   private fdSegment: Segment | undefined;
+  /**
+   * The last buffer loaded, kept across reads: a sender paging forward with small pages consumes one
+   * window over many reads instead of re-reading it each time. Segment bytes below the visible limit
+   * never change, so a cached window never goes stale.
+   */
+  private cached: { segment: Segment; start: number; data: Buffer } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   /** Seqs already counted as lost, as ranges (reuses the ack range logic; corruption is rare, so few ranges). */
   private readonly counted = new AckTracker(0);
@@ -65,8 +71,6 @@ export class SegmentReader {
     const pos = this.locate(start);
     if (pos === undefined) return { entries, next: acceptedEnd };
     let bytes = 0;
-    let window: Buffer = Buffer.alloc(0);
-    let windowStart = 0;
 
     segments: for (;;) {
       const segment = pos.segment;
@@ -74,11 +78,8 @@ export class SegmentReader {
       const lastPossible = segment.visibleLastSeq;
       while (pos.offset < limit) {
         if (segment.deleted) break segments;
-        if (pos.offset < windowStart || pos.offset + ENTRY_HEADER_BYTES > windowStart + window.length) {
-          window = await this.load(segment, pos.offset, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length));
-          windowStart = pos.offset;
-        }
-        let at = pos.offset - windowStart;
+        let window = await this.view(segment, pos.offset, ENTRY_HEADER_BYTES, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length));
+        let at = pos.offset - this.cached!.start;
         const header = readHeader(window, at);
         if (
           header === undefined ||
@@ -88,20 +89,22 @@ export class SegmentReader {
         ) {
           // The length cannot be trusted: resynchronise on the next valid header (SPEC.md §3.1).
           // Rare, so load the rest of the segment (at most maxSegmentBytes) and search it.
-          const rest = await this.load(segment, pos.offset, limit - pos.offset);
-          window = rest;
-          windowStart = pos.offset;
-          const found = findNextHeader(rest, 1, pos.expect, lastPossible);
-          pos.offset = found < 0 ? limit : pos.offset + found;
+          const rest = await this.view(segment, pos.offset, limit - pos.offset, limit - pos.offset);
+          const found = findNextHeader(rest, pos.offset - this.cached!.start + 1, pos.expect, lastPossible);
+          if (found >= 0) {
+            pos.offset = this.cached!.start + found;
+            continue;
+          }
+          pos.offset = limit;
           continue;
         }
         if (header.seq >= start && entries.length > 0 && (entries.length >= maxEntries || bytes + header.length > maxBytes)) {
           break segments;
         }
         if (at + ENTRY_HEADER_BYTES + header.length > window.length) {
-          window = await this.load(segment, pos.offset, Math.max(ENTRY_HEADER_BYTES + header.length, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length)));
-          windowStart = pos.offset;
-          at = 0;
+          const need = ENTRY_HEADER_BYTES + header.length;
+          window = await this.view(segment, pos.offset, need, Math.max(need, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length)));
+          at = pos.offset - this.cached!.start;
         }
         if (header.seq > pos.expect) this.lose(pos.expect, header.seq - 1);
         if (!payloadIntact(window, at, header)) {
@@ -126,8 +129,6 @@ export class SegmentReader {
       pos.expect = Math.max(pos.expect, following.firstSeq);
       pos.segment = following;
       pos.offset = 0;
-      window = Buffer.alloc(0);
-      windowStart = 0;
     }
 
     const next = Math.max(start, pos.expect, this.context.ackedThrough() + 1);
@@ -157,6 +158,20 @@ export class SegmentReader {
     if (entries > 0) this.context.lost(from, lastSeq, entries);
   }
 
+  /**
+   * The cached window if it holds `need` bytes at `offset` of `segment`; otherwise a fresh window of
+   * `want` bytes loaded there (becoming the cache). Offsets into the result are relative to `cached.start`.
+   */
+  private async view(segment: Segment, offset: number, need: number, want: number): Promise<Buffer> {
+    const cached = this.cached;
+    if (cached !== undefined && cached.segment === segment && offset >= cached.start && offset + need <= cached.start + cached.data.length) {
+      return cached.data;
+    }
+    const data = await this.load(segment, offset, Math.max(need, want));
+    this.cached = { segment, start: offset, data };
+    return data;
+  }
+
   /** A fresh buffer (entries returned to the caller are views into it) with up to `length` bytes at `offset`. */
   private async load(segment: Segment, offset: number, length: number): Promise<Buffer> {
     if (this.fdSegment !== segment) {
@@ -183,6 +198,7 @@ export class SegmentReader {
   }
 
   private closeFd(): void {
+    this.cached = undefined;
     if (this.fd !== undefined) {
       try {
         this.io.close(this.fd);

@@ -124,6 +124,25 @@ describe('restart', () => {
   });
 });
 
+describe('reading', () => {
+  it('a sender paging forward in small pages reads each byte from disk about once', async () => {
+    let bytesRead = 0;
+    const io = {
+      ...nodeSpoolIo,
+      read: async (fd: number, into: Buffer, length: number, position: number) => {
+        const n = await nodeSpoolIo.read(fd, into, length, position);
+        bytesRead += n;
+        return n;
+      },
+    };
+    const spool = await openAt(dirs.make(), { io, maxSegmentBytes: 256 * 1024, maxBytes: 1024 * 1024 });
+    await fill(spool, 3000);
+    const entries = await readAll(spool, 1, 5);
+    expect(entries).toHaveLength(3000);
+    expect(bytesRead).toBeLessThanOrEqual(Math.ceil(1.05 * 3000 * FRAMED));
+  });
+});
+
 describe('torn tail', () => {
   it('cuts a torn entry at the end of the last segment, counts its bytes, and reuses its seq', async () => {
     const dir = dirs.make();

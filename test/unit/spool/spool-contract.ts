@@ -140,6 +140,14 @@ export function spoolContract(name: string, factory: SpoolFactory): void {
         await expect(spool.append(Buffer.alloc(1024 - ENTRY_HEADER))).resolves.toBe(1);
       });
 
+      it('refuses a batch larger than maxBytes with SPOOL_ENTRY_TOO_LARGE, whatever onFull says', async () => {
+        const spool = await make({ ...SMALL, onFull: 'block' });
+        const batch = range(1, 17).map((i) => payload(i));
+        await expect(spool.append(batch)).rejects.toMatchObject({ code: 'SPOOL_ENTRY_TOO_LARGE', message: expect.stringContaining('maxBytes') });
+        expect(spool.stats().nextSeq).toBe(1);
+        await expect(spool.append(batch.slice(0, 16))).resolves.toEqual(range(1, 16));
+      });
+
       it('refuses a payload that is not bytes', async () => {
         const spool = await make();
         await expect(spool.append('text' as unknown as Uint8Array)).rejects.toMatchObject({ code: 'SPOOL_PAYLOAD_TYPE' });
