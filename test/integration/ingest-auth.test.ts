@@ -7,6 +7,7 @@ import { FirehoseClient, ListDeliveryStreamsCommand } from '@aws-sdk/client-fire
 import { CreateStreamCommand, KinesisClient, ListStreamsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { HttpRequest as SignedRequest } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http1Request, http2Request, jsonRequest, startTestTarget, type TestTarget } from '../helpers/target.js';
@@ -106,7 +107,8 @@ describe('SigV4 with the real SDK clients', () => {
   }
 
   it('the default client also writes records when signing', async () => {
-    const out = await client('kinesis (HTTP/2)').send(new PutRecordCommand({ StreamName: 'auth-test', PartitionKey: 'k', Data: Buffer.from('signed') }));
+    const kinesis = client('kinesis (HTTP/2)') as KinesisClient;
+    const out = await kinesis.send(new PutRecordCommand({ StreamName: 'auth-test', PartitionKey: 'k', Data: Buffer.from('signed') }));
     expect(out.ShardId).toBe('shardId-000000000000');
   });
 });
@@ -140,7 +142,7 @@ describe('SigV4 with hand-made requests', () => {
       headers: { host: url().host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Kinesis_20131202.ListStreams' },
       body: '{}',
     });
-  const send = (signed: HttpRequest, body?: string) => {
+  const send = (signed: SignedRequest, body?: string) => {
     const query = new URLSearchParams();
     for (const [k, v] of Object.entries(signed.query ?? {})) if (typeof v === 'string') query.append(k, v);
     const qs = query.toString();
@@ -150,7 +152,7 @@ describe('SigV4 with hand-made requests', () => {
 
   it('accepts a presigned URL (X-Amz-Target hoisted into the query, as the SDK presigns it)', async () => {
     const presigned = await signer().presign(listStreams(), { expiresIn: 60 });
-    expect(presigned.query['x-amz-target']).toBe('Kinesis_20131202.ListStreams');
+    expect(presigned.query?.['x-amz-target']).toBe('Kinesis_20131202.ListStreams');
     expect(presigned.headers['x-amz-target']).toBeUndefined();
     const res = await send(presigned);
     expect(res.status).toBe(200);
