@@ -6,13 +6,18 @@ export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
 export type StreamStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
 
 export interface StoredRecord {
-  /** Position in the shard: 1, 2, 3, ... (sequence-number.ts). */
+  /** Position in the shard: 1, 2, 3, ... (sequence-number.ts); the sequence number is derived from it. */
   readonly counter: number;
-  readonly sequenceNumber: string;
   readonly partitionKey: string;
   readonly explicitHashKey: string | undefined;
-  /** A view into the request's journal frame (or the replayed entry): one allocation per request, not per record. */
-  readonly data: Buffer;
+  /**
+   * The buffer holding the data at `[offset, offset + length)`: the request's journal frame (or the replayed
+   * entry), shared by all records of the batch. Keeping offsets instead of a view per record saves an object
+   * per record on the hot path and in the heap.
+   */
+  readonly block: Buffer;
+  readonly offset: number;
+  readonly length: number;
   readonly arrivalMs: number;
   /** Bytes this record takes in the journal, counted as dead once it is trimmed (drives compaction). */
   readonly journalBytes: number;
@@ -75,6 +80,10 @@ export class Shard {
   /** The counter of the oldest record still kept (or the next counter if none are). */
   get firstLiveCounter(): number {
     return this.head < this.records.length ? this.records[this.head]!.counter : this.nextCounter;
+  }
+
+  sequenceNumberOf(record: StoredRecord): string {
+    return formatSequenceNumber(this.sequencePrefix, record.counter);
   }
 
   startingSequenceNumber(): string {

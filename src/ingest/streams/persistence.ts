@@ -19,7 +19,6 @@
 import { join } from 'node:path';
 import { Journal, allocFrame, type JournalEntry, type PreparedFrame } from '../store/journal.js';
 import { Shard, Stream, type StoredRecord, type StreamMode } from './model.js';
-import { formatSequenceNumber } from './sequence-number.js';
 
 export const JOURNAL_FILE = 'streams.journal';
 
@@ -271,22 +270,14 @@ function replayRecords(stream: Stream, payload: Buffer): void {
     at += ehkBytes;
     const dataBytes = payload.readUInt32LE(at);
     at += 4;
-    const data = payload.subarray(at, at + dataBytes);
+    const offset = at;
     at += dataBytes;
     const shard = stream.shards[shardIndex];
     // A record below the shard's trim point was trimmed eagerly before the crash; keep counters moving regardless.
     if (!shard) continue;
     if (counter >= shard.nextCounter) shard.nextCounter = counter + 1;
     if (shard.records.length > 0 && shard.records[shard.records.length - 1]!.counter >= counter) continue;
-    const record: StoredRecord = {
-      counter,
-      sequenceNumber: formatSequenceNumber(shard.sequencePrefix, counter),
-      partitionKey,
-      explicitHashKey,
-      data,
-      arrivalMs,
-      journalBytes: at - start,
-    };
+    const record: StoredRecord = { counter, partitionKey, explicitHashKey, block: payload, offset, length: dataBytes, arrivalMs, journalBytes: at - start };
     shard.records.push(record);
   }
 }
@@ -308,8 +299,8 @@ function* liveEntries(streams: Iterable<Stream>): Generator<JournalEntry> {
         const encoder = new RecordsEncoder(payload, stream.id, end - i);
         for (; i < end; i++) {
           const r = shard.records[i]!;
-          const at = encoder.beginRecord(shard.index, r.counter, r.arrivalMs, r.partitionKey, Buffer.byteLength(r.partitionKey), r.explicitHashKey, r.data.length);
-          r.data.copy(payload, at);
+          const at = encoder.beginRecord(shard.index, r.counter, r.arrivalMs, r.partitionKey, Buffer.byteLength(r.partitionKey), r.explicitHashKey, r.length);
+          r.block.copy(payload, at, r.offset, r.offset + r.length);
         }
         yield { type: RECORDS, payload };
       }

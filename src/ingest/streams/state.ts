@@ -5,6 +5,7 @@
 import type { Clock, Rng } from '../../core/clock.js';
 import { invalidArgument, resourceInUse, resourceNotFound, ServiceError } from '../server/service-error.js';
 import type { OperationContext } from '../server/types.js';
+import { Md5 } from './md5.js';
 import { Stream, type Shard } from './model.js';
 import { PageTokenCodec } from './page-token.js';
 import type { StreamStore } from './persistence.js';
@@ -36,6 +37,9 @@ export class StreamsState {
   private createCalls = 0;
   readonly iterators: ShardIteratorCodec;
   readonly tokens: PageTokenCodec;
+  /** Hot-path scratch for routing partition keys (single-threaded: used and overwritten per record). */
+  readonly md5 = new Md5();
+  readonly hashKeyScratch = Buffer.alloc(16);
 
   constructor(
     readonly settings: StreamsSettings,

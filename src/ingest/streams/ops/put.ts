@@ -5,11 +5,11 @@
  */
 import { invalidArgument, ServiceError } from '../../server/service-error.js';
 import type { Operation, OperationContext } from '../../server/types.js';
-import { HASH_KEY_LIMIT, hashKeyOfPartitionKey, hashKeyToBuffer } from '../hash-key.js';
+import { HASH_KEY_LIMIT, hashKeyToBuffer } from '../hash-key.js';
 import { PARTITION_KEY_MAX_CHARS, PUT_RECORDS_MAX_ENTRIES, PUT_RECORDS_REQUEST_MAX_BYTES, RECORD_MAX_BYTES } from '../limits.js';
 import type { Shard, StoredRecord, Stream } from '../model.js';
 import { RECORDS_HEADER_BYTES, RecordsEncoder } from '../persistence.js';
-import { AWS_SEQUENCE_NUMBER_PATTERN, formatSequenceNumber, parseSequenceNumber } from '../sequence-number.js';
+import { AWS_SEQUENCE_NUMBER_PATTERN, parseSequenceNumber } from '../sequence-number.js';
 import type { StreamsState } from '../state.js';
 import { admitWrite, drawFault, type InjectedFault } from '../throughput.js';
 import { base64DecodedLength, blobDisplay, Checks, notBase64, serializationErrorFor, type JsonObject } from '../validation.js';
@@ -68,9 +68,6 @@ function checkEntry(e: Entry): void {
   }
 }
 
-function hashKeyOf(e: Entry): Buffer {
-  return e.explicitHashKey === undefined ? hashKeyOfPartitionKey(e.partitionKey) : hashKeyToBuffer(BigInt(e.explicitHashKey));
-}
 
 /** Routes, admits and durably appends `entries`; the outcome of each, in order. */
 function append(state: StreamsState, stream: Stream, entries: readonly Entry[], nowMs: number): Outcome[] {
@@ -82,7 +79,14 @@ function append(state: StreamsState, stream: Stream, entries: readonly Entry[], 
   let accepted = 0;
   for (let i = 0; i < n; i++) {
     const e = entries[i]!;
-    const shard = stream.shardForHashKey(hashKeyOf(e));
+    let key: Buffer;
+    if (e.explicitHashKey === undefined) {
+      state.md5.digestUtf8(e.partitionKey, state.hashKeyScratch);
+      key = state.hashKeyScratch;
+    } else {
+      key = hashKeyToBuffer(BigInt(e.explicitHashKey));
+    }
+    const shard = stream.shardForHashKey(key);
     shards[i] = shard;
     let fault = drawFault(rng, faultRate);
     if (fault === undefined && limits && !admitWrite(shard.traffic, nowMs, e.dataBytes + e.partitionKeyBytes)) fault = 'ProvisionedThroughputExceededException';
@@ -110,10 +114,11 @@ function append(state: StreamsState, stream: Stream, entries: readonly Entry[], 
       if (frame.payload.write(e.base64, at, e.dataBytes, 'base64') !== e.dataBytes) throw notBase64(e.base64);
       records[i] = {
         counter,
-        sequenceNumber: formatSequenceNumber(shard.sequencePrefix, counter),
         partitionKey: e.partitionKey,
         explicitHashKey: e.explicitHashKey,
-        data: frame.payload.subarray(at, at + e.dataBytes),
+        block: frame.payload,
+        offset: at,
+        length: e.dataBytes,
         arrivalMs,
         journalBytes: RecordsEncoder.recordBytes(e.partitionKeyBytes, e.explicitHashKey?.length ?? 0, e.dataBytes),
       };
@@ -167,7 +172,7 @@ export function putOperations(state: StreamsState): Record<string, Operation> {
       if (outcome.fault === 'InternalFailure') throw new ServiceError('InternalFailure', INTERNAL_FAILURE_MESSAGE, 500);
       throw state.throttled(outcome.shard, stream);
     }
-    return { ShardId: outcome!.shard.id, SequenceNumber: outcome!.record.sequenceNumber, EncryptionType: 'NONE' };
+    return { ShardId: outcome!.shard.id, SequenceNumber: outcome!.shard.sequenceNumberOf(outcome!.record), EncryptionType: 'NONE' };
   }
 
   function putRecords(input: unknown, ctx: OperationContext): Record<string, unknown> {
@@ -192,7 +197,7 @@ export function putOperations(state: StreamsState): Record<string, Operation> {
     const outcomes = append(state, stream, entries, now);
     let failed = 0;
     const results = outcomes.map((o) => {
-      if ('record' in o) return { SequenceNumber: o.record.sequenceNumber, ShardId: o.shard.id };
+      if ('record' in o) return { SequenceNumber: o.shard.sequenceNumberOf(o.record), ShardId: o.shard.id };
       failed++;
       return o.fault === 'InternalFailure'
         ? { ErrorCode: 'InternalFailure', ErrorMessage: INTERNAL_FAILURE_MESSAGE }

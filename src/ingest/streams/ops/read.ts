@@ -134,12 +134,12 @@ export function readOperations(state: StreamsState): Record<string, Operation> {
     while (i < shard.records.length && records.length < limit) {
       const r = shard.records[i]!;
       // The 10 MiB cap: stop before a record that would cross it (one record always fits).
-      if (bytes + r.data.length > GET_RECORDS_MAX_BYTES && records.length > 0) break;
-      bytes += r.data.length;
+      if (bytes + r.length > GET_RECORDS_MAX_BYTES && records.length > 0) break;
+      bytes += r.length;
       records.push({
-        SequenceNumber: r.sequenceNumber,
+        SequenceNumber: shard.sequenceNumberOf(r),
         ApproximateArrivalTimestamp: epochSeconds(r.arrivalMs),
-        Data: r.data.toString('base64'),
+        Data: r.block.toString('base64', r.offset, r.offset + r.length),
         PartitionKey: r.partitionKey,
       });
       next = r.counter + 1;
