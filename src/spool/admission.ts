@@ -75,7 +75,8 @@ export class Admission {
         throw this.fullError(bytes);
       });
     }
-    if (this.options.onFull === 'block' && this.queue.length >= this.options.maxBlockedAppends) {
+    // Bounded for drop-oldest too: appends keep arriving while a segment is being dropped.
+    if (this.queue.length >= this.options.maxBlockedAppends) {
       return Promise.reject(
         new SpoolFullError(
           `${this.hooks.describe()} is full and ${this.queue.length} appends already wait for space (spool.maxBlockedAppends). ` +

@@ -55,7 +55,7 @@ export interface SpoolStats {
   readonly ledgerResets: number;
   /** fdatasync calls on segment files (group commit keeps this far below the number of appends). */
   readonly fdatasyncs: number;
-  /** Appends waiting for space under `onFull: 'block'`. */
+  /** Appends waiting for space (onFull 'block', or 'drop-oldest' while a segment is dropped). */
   readonly blockedAppends: number;
 }
 
@@ -86,7 +86,7 @@ export interface CommonSpoolOptions {
   readonly maxSegmentBytes?: number;
   /** Default 'block'. */
   readonly onFull?: OnFullPolicy;
-  /** With onFull 'block': how many appends may wait before more are refused. Default 1024. */
+  /** How many appends may wait for space (onFull 'block', or 'drop-oldest' during a drop) before more are refused. Default 1024. */
   readonly maxBlockedAppends?: number;
   /** Called for every loss, with counts; nothing leaves the spool silently. */
   readonly onDrop?: (event: SpoolDropEvent) => void;
