@@ -8,7 +8,7 @@
  * from there on is cut off and counted, because with a bad length we cannot find the next entry boundary.
  * Compaction (`rewrite`) writes a fresh journal to a temp file, fsyncs it, and renames it over the old one.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -89,6 +89,8 @@ export class Journal {
   private fd: number;
   private size: number;
   private dirty = false;
+  /** An interval fsync is running on the thread pool. */
+  private syncing = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly policy: FsyncPolicy;
 
@@ -103,7 +105,7 @@ export class Journal {
     this.policy = options.fsync ?? 'interval';
     if (this.policy === 'interval') {
       // One coarse timer per journal, not per write.
-      this.timer = setInterval(() => this.sync(), options.fsyncIntervalMs ?? 1000);
+      this.timer = setInterval(() => this.syncInBackground(), options.fsyncIntervalMs ?? 1000);
       this.timer.unref();
     }
   }
@@ -173,6 +175,22 @@ export class Journal {
     fsyncDir(dirname(this.path));
   }
 
+  /**
+   * The interval fsync, on libuv's thread pool: flushing a second's worth of appends can take tens of
+   * milliseconds, which would otherwise stall every request behind it. (An fsync that lands after `close` or
+   * `rewrite` reopened the fd is harmless: at worst it flushes some other file.)
+   */
+  private syncInBackground(): void {
+    if (!this.dirty || this.syncing) return;
+    this.dirty = false;
+    this.syncing = true;
+    fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      if (err) this.dirty = true; // try again at the next tick of the interval
+    });
+  }
+
+  /** Flushes appends to stable storage now, synchronously. */
   sync(): void {
     if (!this.dirty) return;
     this.dirty = false;
