@@ -111,6 +111,18 @@ describe('error paths (quotas off)', () => {
     }
   });
 
+  it('takes a PutRecords of exactly 10 MiB (data plus partition keys) and refuses one byte more with InvalidArgumentException', async () => {
+    for (const [name, k] of clients) {
+      const stream = `ten-${name}`;
+      await k.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+      const records = Array.from({ length: 10 }, () => ({ PartitionKey: 'k'.repeat(256), Data: new Uint8Array(MiB - 256) }));
+      expect((await k.send(new PutRecordsCommand({ StreamName: stream, Records: records }))).FailedRecordCount).toBe(0);
+      const err = await rejection(k.send(new PutRecordsCommand({ StreamName: stream, Records: [...records, { PartitionKey: 'k', Data: new Uint8Array(0) }] })));
+      expect(err).toBeInstanceOf(InvalidArgumentException);
+      expect(err.message).toMatch(/over the limit of 10485760 bytes/);
+    }
+  });
+
   it('raises LimitExceededException past the account shard limit', async () => {
     for (const [name, k] of clients) {
       const err = await rejection(k.send(new CreateStreamCommand({ StreamName: `huge-${name}`, ShardCount: 501 })));

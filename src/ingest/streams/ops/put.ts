@@ -27,7 +27,12 @@ interface Entry {
   readonly explicitHashKey: string | undefined;
 }
 
-type Outcome = { readonly shard: Shard; readonly record: StoredRecord } | { readonly shard: Shard; readonly fault: InjectedFault };
+/** Per entry, in request order: its shard, and either its stored record or the fault that failed it. */
+interface Outcomes {
+  readonly shards: Shard[];
+  readonly records: (StoredRecord | undefined)[];
+  readonly faults: (InjectedFault | undefined)[];
+}
 
 /** Reads one entry; records constraint violations in `checks` and returns undefined if there were any. */
 function readEntry(checks: Checks, raw: JsonObject): Entry | undefined {
@@ -70,7 +75,7 @@ function checkEntry(e: Entry): void {
 
 
 /** Routes, admits and durably appends `entries`; the outcome of each, in order. */
-function append(state: StreamsState, stream: Stream, entries: readonly Entry[], nowMs: number): Outcome[] {
+function append(state: StreamsState, stream: Stream, entries: readonly Entry[], nowMs: number): Outcomes {
   const { rng, faultRate, limits } = state.settings;
   const n = entries.length;
   const shards = new Array<Shard>(n);
@@ -130,12 +135,11 @@ function append(state: StreamsState, stream: Stream, entries: readonly Entry[], 
       throw new ServiceError('InternalFailure', `${INTERNAL_FAILURE_MESSAGE} The records could not be journaled: ${(err as Error).message}`, 500);
     }
     for (let i = 0; i < n; i++) if (records[i]) shards[i]!.records.push(records[i]!);
-    for (const [shard, next] of nextCounters) {
-      shard.nextCounter = next;
-      state.trimShard(stream, shard, nowMs);
-    }
+    for (const [shard, next] of nextCounters) shard.nextCounter = next;
+    // Only now (state consistent) may a trim trigger a compaction.
+    for (const shard of nextCounters.keys()) state.trimShard(stream, shard, nowMs);
   }
-  return entries.map((_, i) => (records[i] ? { shard: shards[i]!, record: records[i]! } : { shard: shards[i]!, fault: faults[i]! }));
+  return { shards, records, faults };
 }
 
 function requireRequestSize(entries: readonly Entry[]): void {
@@ -167,12 +171,14 @@ export function putOperations(state: StreamsState): Record<string, Operation> {
         throw invalidArgument(`ExclusiveMinimumSequenceNumber ${ordering} used in PutRecord on stream ${stream.name} under account ${accountId} is invalid.`);
       }
     }
-    const [outcome] = append(state, stream, [entry!], now);
-    if ('fault' in outcome!) {
-      if (outcome.fault === 'InternalFailure') throw new ServiceError('InternalFailure', INTERNAL_FAILURE_MESSAGE, 500);
-      throw state.throttled(outcome.shard, stream);
+    const { shards, records, faults } = append(state, stream, [entry!], now);
+    const shard = shards[0]!;
+    const record = records[0];
+    if (!record) {
+      if (faults[0] === 'InternalFailure') throw new ServiceError('InternalFailure', INTERNAL_FAILURE_MESSAGE, 500);
+      throw state.throttled(shard, stream);
     }
-    return { ShardId: outcome!.shard.id, SequenceNumber: outcome!.shard.sequenceNumberOf(outcome!.record), EncryptionType: 'NONE' };
+    return { ShardId: shard.id, SequenceNumber: shard.sequenceNumberOf(record), EncryptionType: 'NONE' };
   }
 
   function putRecords(input: unknown, ctx: OperationContext): Record<string, unknown> {
@@ -194,15 +200,22 @@ export function putOperations(state: StreamsState): Record<string, Operation> {
     requireRequestSize(entries);
     for (const e of entries) checkEntry(e);
 
-    const outcomes = append(state, stream, entries, now);
+    const { shards, records, faults } = append(state, stream, entries, now);
     let failed = 0;
-    const results = outcomes.map((o) => {
-      if ('record' in o) return { SequenceNumber: o.shard.sequenceNumberOf(o.record), ShardId: o.shard.id };
+    const results = new Array<Record<string, string>>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const shard = shards[i]!;
+      const record = records[i];
+      if (record) {
+        results[i] = { SequenceNumber: shard.sequenceNumberOf(record), ShardId: shard.id };
+        continue;
+      }
       failed++;
-      return o.fault === 'InternalFailure'
-        ? { ErrorCode: 'InternalFailure', ErrorMessage: INTERNAL_FAILURE_MESSAGE }
-        : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: state.rateExceededMessage(o.shard, stream) };
-    });
+      results[i] =
+        faults[i] === 'InternalFailure'
+          ? { ErrorCode: 'InternalFailure', ErrorMessage: INTERNAL_FAILURE_MESSAGE }
+          : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: state.rateExceededMessage(shard, stream) };
+    }
     return { FailedRecordCount: failed, Records: results, EncryptionType: 'NONE' };
   }
 
