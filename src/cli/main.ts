@@ -28,13 +28,28 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load())(rest);
 }
 
+/**
+ * Once a command has returned, everything it opened should be closed and the process should end by itself.
+ * If some handle still holds it (a bug, maybe in a dependency), end it anyway rather than hang a script
+ * or a service manager waiting for the exit; the timer is unref'd so it never delays a clean exit.
+ */
+const LINGER_MS = 5_000;
+
+function exitSoon(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    process.stderr.write(`kedge: still running ${LINGER_MS} ms after the command finished; exiting\n`);
+    process.exit(code);
+  }, LINGER_MS).unref();
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    exitSoon(code);
   },
   (err: unknown) => {
     const message = err instanceof KedgeError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
     process.stderr.write(`kedge: ${message}\n`);
-    process.exitCode = 1;
+    exitSoon(1);
   },
 );
