@@ -2,12 +2,13 @@
 import { invalidArgument, resourceNotFound, ServiceError } from '../../server/service-error.js';
 import type { Operation, OperationContext } from '../../server/types.js';
 import { GET_RECORDS_MAX_BYTES, GET_RECORDS_MAX_RECORDS, SHARD_ITERATOR_MAX_CHARS, SHARD_ITERATOR_TTL_MS } from '../limits.js';
-import type { Shard, Stream } from '../model.js';
+import type { Shard, StoredRecord, Stream } from '../model.js';
 import { AWS_SEQUENCE_NUMBER_PATTERN, parseSequenceNumber, shardIdOf, shardIndexOf } from '../sequence-number.js';
-import { childShardShape, epochSeconds } from '../shapes.js';
+import { childShardShape } from '../shapes.js';
 import type { StreamsState } from '../state.js';
 import { admitRead, admitShardIterator, chargeRead } from '../throughput.js';
 import { Checks } from '../validation.js';
+import { getRecordsJson } from './records-json.js';
 
 const ITERATOR_TYPES = ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] as const;
 type IteratorType = (typeof ITERATOR_TYPES)[number];
@@ -100,7 +101,8 @@ export function readOperations(state: StreamsState): Record<string, Operation> {
     };
   }
 
-  function getRecords(input: unknown, ctx: OperationContext): Record<string, unknown> {
+  /** Returns the response as serialized JSON (records-json.ts); parse it if you call this in-process. */
+  function getRecords(input: unknown, ctx: OperationContext): Buffer {
     const checks = Checks.of(input);
     const iterator = checks.string('ShardIterator', { required: true, minLength: 1, maxLength: SHARD_ITERATOR_MAX_CHARS })!;
     const limit = checks.integer('Limit', { min: 1, max: GET_RECORDS_MAX_RECORDS }) ?? GET_RECORDS_MAX_RECORDS;
@@ -127,7 +129,7 @@ export function readOperations(state: StreamsState): Record<string, Operation> {
     if (state.settings.limits && !admitRead(shard.traffic, now)) throw state.throttled(shard, stream);
 
     state.trimShard(stream, shard, now);
-    const records: Record<string, unknown>[] = [];
+    const records: StoredRecord[] = [];
     let i = shard.indexAtCounter(position.position);
     let bytes = 0;
     let next = position.position;
@@ -136,29 +138,21 @@ export function readOperations(state: StreamsState): Record<string, Operation> {
       // The 10 MiB cap: stop before a record that would cross it (one record always fits).
       if (bytes + r.length > GET_RECORDS_MAX_BYTES && records.length > 0) break;
       bytes += r.length;
-      records.push({
-        SequenceNumber: shard.sequenceNumberOf(r),
-        ApproximateArrivalTimestamp: epochSeconds(r.arrivalMs),
-        Data: r.block.toString('base64', r.offset, r.offset + r.length),
-        PartitionKey: r.partitionKey,
-      });
+      records.push(r);
       next = r.counter + 1;
       i++;
     }
     if (state.settings.limits) chargeRead(shard.traffic, now, bytes);
 
-    const out: Record<string, unknown> = {
-      Records: records,
-      MillisBehindLatest: i < shard.records.length ? Math.max(0, now - shard.records[i]!.arrivalMs) : 0,
-    };
+    // The end of a closed shard: no NextShardIterator, and where to go next.
     const exhausted = shard.endingCounter !== undefined && i >= shard.records.length;
-    if (exhausted) {
-      // The end of a closed shard: no NextShardIterator, and where to go next.
-      out.ChildShards = stream.childrenOf(shard).map((c) => childShardShape(c, stream));
-    } else {
-      out.NextShardIterator = state.iterators.encode({ ...position, position: Math.max(next, position.position), issuedMs: now });
-    }
-    return out;
+    return getRecordsJson({
+      shard,
+      records,
+      millisBehindLatest: i < shard.records.length ? Math.max(0, now - shard.records[i]!.arrivalMs) : 0,
+      nextShardIterator: exhausted ? undefined : state.iterators.encode({ ...position, position: Math.max(next, position.position), issuedMs: now }),
+      childShards: exhausted ? stream.childrenOf(shard).map((c) => childShardShape(c, stream)) : undefined,
+    });
   }
 
   return { GetShardIterator: getShardIterator, GetRecords: getRecords };

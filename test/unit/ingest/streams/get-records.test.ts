@@ -18,6 +18,15 @@ describe('GetRecords', () => {
     expect(out.MillisBehindLatest).toBe(0);
   });
 
+  it('serializes partition keys that need JSON escaping or UTF-8', async () => {
+    const h = await harness();
+    await h.call('CreateStream', { StreamName: 's', ShardCount: 1 });
+    const keys = ['quote"back\\slash', 'line\nbreak\u0001', 'ünï 统一码 💣', '</script>'];
+    for (const k of keys) await h.call('PutRecord', { StreamName: 's', PartitionKey: k, Data: b64(k) });
+    const out = await h.call('GetRecords', { ShardIterator: await shardIterator(h) });
+    expect(out.Records.map((r: any) => [r.PartitionKey, Buffer.from(r.Data, 'base64').toString()])).toEqual(keys.map((k) => [k, k]));
+  });
+
   it('returns at most Limit records', async () => {
     const h = await harness();
     await h.call('CreateStream', { StreamName: 's', ShardCount: 1 });
