@@ -233,6 +233,16 @@ describe('raw HTTP/2 abuse', () => {
     await expectHealthyThenCleanShutdown(target);
   });
 
+  it('closes an HTTP/2 session that has been idle too long', async () => {
+    const target = await start({ idleTimeoutMs: 200 });
+    const session = http2.connect(target.url);
+    session.on('error', () => {});
+    await new Promise<void>((resolve) => session.on('connect', () => resolve()));
+    await new Promise<void>((resolve) => session.on('close', () => resolve()));
+    expect(session.destroyed).toBe(true);
+    await expectHealthyThenCleanShutdown(target);
+  });
+
   it('answers 200 streams in parallel on one session', async () => {
     const target = await start();
     const session = http2.connect(target.url);

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/ingest/auth/authenticator.js';
 import { createIngestServer, type IngestServer } from '../../src/ingest/server/ingest-server.js';
 import { resourceNotFound } from '../../src/ingest/server/service-error.js';
-import type { JsonService, PathService } from '../../src/ingest/server/types.js';
+import type { IngestRequest, JsonService, OperationContext, PathService } from '../../src/ingest/server/types.js';
 import { http1Request, http2Request, jsonRequest, type RawRequest, type RawResponse } from '../helpers/target.js';
 
 const FIXED_NOW = Date.parse('2026-11-25T12:34:56Z');
@@ -43,7 +43,7 @@ async function* countTo(n: number): AsyncIterable<Uint8Array> {
 
 const paths: PathService = {
   routes: [
-    { method: 'POST', path: '/whoami', signingName: 'kinesisvideo', handle: (req, ctx) => ({ status: 200, headers: {}, body: `${req.httpVersion} ${ctx.region} ${req.body.toString()}` }) },
+    { method: 'POST', path: '/whoami', signingName: 'kinesisvideo', handle: (req: IngestRequest, ctx: OperationContext) => ({ status: 200, headers: {}, body: `${req.httpVersion} ${ctx.region} ${req.body.toString()}` }) },
     { method: 'GET', path: '/count', signingName: null, handle: () => ({ status: 200, headers: { 'Content-Type': 'text/plain' }, stream: countTo(1000) }) },
     { method: 'POST', path: '/missing', signingName: 'kinesisvideo', handle: () => { throw resourceNotFound('no such video stream'); } },
   ],

@@ -11,7 +11,18 @@ import { AwsJsonDispatcher } from './aws-json.js';
 import { BodyTooLargeError, type Exchange } from './exchange.js';
 import { jsonErrorType, restJsonError } from './responses.js';
 import { ServiceError } from './service-error.js';
-import type { IngestRequest, IngestResponse, JsonService, OperationContext, PathRoute, PathService, StreamingIngestResponse } from './types.js';
+import {
+  isStreamingPathRoute,
+  type IngestRequest,
+  type IngestResponse,
+  type JsonService,
+  type OperationContext,
+  type PathRoute,
+  type PathService,
+  type RequestHead,
+  type StreamingIngestResponse,
+  type StreamingPathRoute,
+} from './types.js';
 
 export interface IngestRouterOptions {
   authenticator: Authenticator;
@@ -26,9 +37,11 @@ export interface IngestRouterOptions {
 
 type AnyResponse = IngestResponse | StreamingIngestResponse;
 
+const EMPTY_BODY = Buffer.alloc(0);
+
 export class IngestRouter {
   private readonly json: AwsJsonDispatcher;
-  private readonly routes = new Map<string, PathRoute>();
+  private readonly routes = new Map<string, PathRoute | StreamingPathRoute>();
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
 
@@ -70,11 +83,24 @@ export class IngestRouter {
   private async run(exchange: Exchange): Promise<void> {
     const requestId = randomUUID();
     const now = this.options.clock.now();
-    const send = (response: AnyResponse, close = false): Promise<void> =>
-      exchange.respond(withStandardHeaders(response, requestId, now), { close });
+    const send = (response: AnyResponse, close = false): Promise<void> => {
+      // Debug only (never per record at info): one line per request, built only when debug is on.
+      if (this.options.logger.isLevelEnabled('debug')) {
+        const { method, path, headers } = exchange.head;
+        this.options.logger.debug({ requestId, method, path, target: headers['x-amz-target'], status: response.status }, 'request');
+      }
+      return exchange.respond(withStandardHeaders(response, requestId, now), { close });
+    };
     try {
       if (this.closing) {
         await send(jsonErrorType(503, 'ServiceUnavailableException', 'kedge ingest is shutting down.'), true);
+        return;
+      }
+      const claimed = this.routes.get(`${exchange.head.method} ${exchange.head.path}`);
+      if (claimed && isStreamingPathRoute(claimed)) {
+        // The body is the route's to read as it arrives; the connection closes after the answer.
+        const request = { ...exchange.head, body: exchange.bodyChunks() };
+        await send(await this.routePath(claimed, exchange.head, EMPTY_BODY, (ctx) => claimed.handle(request, ctx), requestId, now), true);
         return;
       }
       let body: Buffer;
@@ -90,8 +116,12 @@ export class IngestRouter {
         return;
       }
       const request: IngestRequest = { ...exchange.head, body };
-      const route = this.routes.get(`${request.method} ${request.path}`);
-      await send(route ? await this.routePath(route, request, requestId, now) : await this.json.handle(request, requestId, now));
+      const route = claimed;
+      await send(
+        route && !isStreamingPathRoute(route)
+          ? await this.routePath(route, request, request.body, (ctx) => route.handle(request, ctx), requestId, now)
+          : await this.json.handle(request, requestId, now),
+      );
     } catch (err) {
       this.options.logger.error({ err, requestId }, 'request failed outside any operation');
       await send(jsonErrorType(500, 'InternalFailure', `Internal error (request ${requestId}); see the kedge ingest log.`), true).catch(() => {
@@ -100,13 +130,20 @@ export class IngestRouter {
     }
   }
 
-  private async routePath(route: PathRoute, request: IngestRequest, requestId: string, now: number): Promise<AnyResponse> {
+  private async routePath(
+    route: PathRoute | StreamingPathRoute,
+    head: RequestHead,
+    payload: Buffer,
+    call: (ctx: OperationContext) => AnyResponse | Promise<AnyResponse>,
+    requestId: string,
+    now: number,
+  ): Promise<AnyResponse> {
     try {
       const region = route.signingName === null
         ? this.options.defaultRegion
-        : this.options.authenticator.authenticate(request, request.body, route.signingName).region;
+        : this.options.authenticator.authenticate(head, payload, route.signingName).region;
       const ctx: OperationContext = { requestId, region, accountId: this.options.accountId, now };
-      return await route.handle(request, ctx);
+      return await call(ctx);
     } catch (err) {
       if (err instanceof ServiceError) return restJsonError(err);
       this.options.logger.error({ err, requestId, route: `${route.method} ${route.path}` }, 'route threw; answered 500 InternalFailure');
