@@ -181,7 +181,8 @@ export function putOperations(state: StreamsState): Record<string, Operation> {
     return { ShardId: shard.id, SequenceNumber: shard.sequenceNumberOf(record), EncryptionType: 'NONE' };
   }
 
-  function putRecords(input: unknown, ctx: OperationContext): Record<string, unknown> {
+  /** Answers with serialized JSON (a Buffer), as GetRecords does. */
+  function putRecords(input: unknown, ctx: OperationContext): Buffer {
     const checks = Checks.of(input);
     const ref = checks.streamRef();
     const raw = checks.list('Records', { required: true, min: 1, max: PUT_RECORDS_MAX_ENTRIES });
@@ -201,22 +202,24 @@ export function putOperations(state: StreamsState): Record<string, Operation> {
     for (const e of entries) checkEntry(e);
 
     const { shards, records, faults } = append(state, stream, entries, now);
+    // Serialized by hand (the server sends a Buffer result as is): 500 small objects and a JSON.stringify walk
+    // over them cost more than writing the few fixed-shape strings directly. Every piece is plain ASCII.
     let failed = 0;
-    const results = new Array<Record<string, string>>(entries.length);
+    let body = '';
     for (let i = 0; i < entries.length; i++) {
       const shard = shards[i]!;
       const record = records[i];
+      if (i > 0) body += ',';
       if (record) {
-        results[i] = { SequenceNumber: shard.sequenceNumberOf(record), ShardId: shard.id };
+        body += `{"SequenceNumber":"${shard.sequenceNumberOf(record)}","ShardId":"${shard.id}"}`;
         continue;
       }
       failed++;
-      results[i] =
-        faults[i] === 'InternalFailure'
-          ? { ErrorCode: 'InternalFailure', ErrorMessage: INTERNAL_FAILURE_MESSAGE }
-          : { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: state.rateExceededMessage(shard, stream) };
+      body += faults[i] === 'InternalFailure'
+        ? `{"ErrorCode":"InternalFailure","ErrorMessage":"${INTERNAL_FAILURE_MESSAGE}"}`
+        : `{"ErrorCode":"ProvisionedThroughputExceededException","ErrorMessage":${JSON.stringify(state.rateExceededMessage(shard, stream))}}`;
     }
-    return { FailedRecordCount: failed, Records: results, EncryptionType: 'NONE' };
+    return Buffer.from(`{"FailedRecordCount":${failed},"Records":[${body}],"EncryptionType":"NONE"}`, 'latin1');
   }
 
   return { PutRecord: putRecord, PutRecords: putRecords };
