@@ -73,7 +73,6 @@ function checkEntry(e: Entry): void {
   }
 }
 
-
 /** Routes, admits and durably appends `entries`; the outcome of each, in order. */
 function append(state: StreamsState, stream: Stream, entries: readonly Entry[], nowMs: number): Outcomes {
   const { rng, faultRate, limits } = state.settings;
