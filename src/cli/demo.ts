@@ -114,7 +114,7 @@ AWS CLI:
   export ${env}
   aws --endpoint-url ${url} kinesis list-streams
   aws --endpoint-url ${url} firehose put-record --delivery-stream-name ${DEMO_DELIVERY_STREAM} \\
-      --cli-binary-format raw-in-base64-out --record '{"Data":"hello\\n"}'
+      --record '{"Data":"hello\\n"}'    # AWS CLI v2: add --cli-binary-format raw-in-base64-out
 
 Stop with Ctrl-C.
 `;
