@@ -9,6 +9,8 @@
  * - With `dataDir`, every acknowledged change is in `<dataDir>/streams.journal` before the reply (persistence.ts).
  * - The injected clock drives status, arrival times, retention, iterator expiry and throughput windows; the
  *   OperationContext's `now` is not used, so in-process callers cannot skew it.
+ * - PutRecords and GetRecords answer with JSON they serialized themselves (a Buffer); in-process callers parse it.
+ *   Every other operation returns a plain object.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
