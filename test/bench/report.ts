@@ -56,7 +56,9 @@ export function ratioOf(result: BenchResult, ratio: BenchRatio): number | undefi
   const find = (target: string): BenchRow | undefined => result.rows.find((r) => r.target === target && r.operation === ratio.operation);
   const subject = find(ratio.subject);
   const baseline = find(ratio.baseline);
-  if (!subject || !baseline || recordsPerSecond(baseline) === 0) return undefined;
+  if (!subject || !baseline) return undefined;
+  // A baseline that got nothing done within its time bound: the ratio is unbounded, shown as such.
+  if (recordsPerSecond(baseline) === 0) return recordsPerSecond(subject) > 0 ? Infinity : undefined;
   return recordsPerSecond(subject) / recordsPerSecond(baseline);
 }
 
@@ -65,7 +67,8 @@ export function formatResult(result: BenchResult): string {
   const ratioRows = result.ratios.map((q) => {
     const value = ratioOf(result, q);
     const verdict = q.goal === undefined || value === undefined ? '' : value >= q.goal ? `goal >= ${q.goal}x: met` : `goal >= ${q.goal}x: MISSED`;
-    return [`${q.subject} / ${q.baseline}`, q.operation, value === undefined ? 'n/a' : `${fmt(value, 2)}x`, verdict];
+    const shown = value === undefined ? 'n/a' : value === Infinity ? 'inf (baseline 0)' : `${fmt(value, 2)}x`;
+    return [`${q.subject} / ${q.baseline}`, q.operation, shown, verdict];
   });
   return [
     `== ${result.title}`,
