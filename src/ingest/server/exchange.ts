@@ -9,6 +9,11 @@ export interface Exchange {
   readonly head: RequestHead;
   /** Reads the whole body. Rejects with BodyTooLargeError past `limit` bytes, RequestAbortedError if the peer quits. */
   readBody(limit: number): Promise<Buffer>;
+  /**
+   * The body as it arrives, uncapped (streaming routes). Breaking out of the loop leaves the connection
+   * open, so a response can still be written; a peer that quits mid-body makes the iteration throw.
+   */
+  bodyChunks(): AsyncIterable<Uint8Array>;
   /** `close`: end the connection (HTTP/1.1) or reset the stream (HTTP/2) after the response, e.g. after a 413. */
   respond(response: IngestResponse | StreamingIngestResponse, options?: { close?: boolean }): Promise<void>;
   /** Ends the exchange without a response (the peer already went away). */
@@ -79,6 +84,14 @@ export function collectBody(stream: Readable, limit: number, declaredLength: num
     stream.on('error', onError);
     stream.on('close', onClose);
   });
+}
+
+/**
+ * A readable's chunks without destroying it when the consumer stops early: destroying an unfinished
+ * HTTP/1.1 request destroys its socket, which would cut off the response still to be written.
+ */
+export function bodyChunks(stream: Readable): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => stream.iterator({ destroyOnReturn: false }) as AsyncIterator<Uint8Array> };
 }
 
 /** Writes a streaming response body with back-pressure; stops the source if the peer goes away. */

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { collectBody, declaredLength, splitTarget, writeStreamingBody, type Exchange, type ExchangeHandler } from './exchange.js';
+import { bodyChunks, collectBody, declaredLength, splitTarget, writeStreamingBody, type Exchange, type ExchangeHandler } from './exchange.js';
 import type { IngestResponse, StreamingIngestResponse } from './types.js';
 
 export interface Http1Options {
@@ -32,6 +32,7 @@ function toExchange(req: http.IncomingMessage, res: http.ServerResponse): Exchan
   req.on('error', () => {}); // an aborted upload surfaces through collectBody; never as an uncaught error
   return {
     head: { method: req.method ?? 'GET', path, query, headers, httpVersion: '1.1' },
+    bodyChunks: () => bodyChunks(req),
     readBody: (limit) => collectBody(req, limit, declaredLength(req.headers['content-length'])),
     respond: (response, opts) => respond(res, response, opts?.close === true),
     destroy: () => req.socket.destroy(),

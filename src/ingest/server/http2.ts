@@ -4,7 +4,7 @@
  */
 import http2 from 'node:http2';
 import type { Logger } from 'pino';
-import { collectBody, declaredLength, splitTarget, writeStreamingBody, type Exchange, type ExchangeHandler } from './exchange.js';
+import { bodyChunks, collectBody, declaredLength, splitTarget, writeStreamingBody, type Exchange, type ExchangeHandler } from './exchange.js';
 import type { IngestResponse, StreamingIngestResponse } from './types.js';
 
 export interface Http2Options {
@@ -41,6 +41,7 @@ function toExchange(stream: http2.ServerHttp2Stream, incoming: http2.IncomingHtt
   }
   return {
     head: { method: String(incoming[':method'] ?? 'GET'), path, query, headers, httpVersion: '2' },
+    bodyChunks: () => bodyChunks(stream),
     readBody: (limit) => collectBody(stream, limit, declaredLength(headers['content-length'])),
     respond: (response, opts) => respond(stream, response, opts?.close === true),
     destroy: () => {
@@ -61,6 +62,8 @@ async function respond(stream: http2.ServerHttp2Stream, response: IngestResponse
   if ('stream' in response) {
     stream.respond(headers);
     await writeStreamingBody(stream, response.stream);
+    // A streaming route's upload may still be going: stop it now that the answer is complete.
+    if (close && !stream.closed) stream.close(NGHTTP2_NO_ERROR);
     return;
   }
   const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;

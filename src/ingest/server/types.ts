@@ -74,7 +74,37 @@ export interface PathRoute {
   handle(request: IngestRequest, ctx: OperationContext): IngestResponse | StreamingIngestResponse | Promise<IngestResponse | StreamingIngestResponse>;
 }
 
+/** A request whose body is handed over as it arrives (see StreamingPathRoute). */
+export interface StreamingIngestRequest extends RequestHead {
+  /**
+   * The body chunks as they arrive; ends with the upload, throws if the peer quits mid-body. Leaving the
+   * loop early stops reading without closing the connection, so the response can still be written.
+   */
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A path whose request body is not buffered: the handler gets the body as it arrives and may answer, and
+ * stream its response, while the upload goes on (PutMedia: one chunked upload per session, ACKs streaming
+ * back). Authentication sees the head only, the body counted as empty, which is how KVS producers sign
+ * their streaming body (kvs.md §1.3). The connection is closed once the response is over, since the
+ * upload may still be going.
+ */
+export interface StreamingPathRoute {
+  readonly method: string;
+  /** Exact path, e.g. `/putMedia`. */
+  readonly path: string;
+  /** SigV4 signing name checked against the credential scope when auth is on; `null`: no authentication. */
+  readonly signingName: string | null;
+  readonly streamingBody: true;
+  handle(request: StreamingIngestRequest, ctx: OperationContext): IngestResponse | StreamingIngestResponse | Promise<IngestResponse | StreamingIngestResponse>;
+}
+
 /** A service addressed by path rather than by `X-Amz-Target`. */
 export interface PathService {
-  readonly routes: readonly PathRoute[];
+  readonly routes: readonly (PathRoute | StreamingPathRoute)[];
+}
+
+export function isStreamingPathRoute(route: PathRoute | StreamingPathRoute): route is StreamingPathRoute {
+  return 'streamingBody' in route && route.streamingBody;
 }
