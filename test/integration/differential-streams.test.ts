@@ -172,6 +172,47 @@ describe('stream descriptions, compared with kinesalite and kinesis-local', () =
     }
   });
 
+  it('pages ListShards with MaxResults and NextToken', async () => {
+    const name = 'diff-list-shards-pages';
+    const pages = await onEach(async (t) => {
+      await createActive(t, name, 4);
+      const first = await t.client.send(new ListShardsCommand({ StreamName: name, MaxResults: 3 }));
+      const second = first.NextToken === undefined ? undefined : await t.client.send(new ListShardsCommand({ NextToken: first.NextToken, MaxResults: 3 }));
+      return { first: first.Shards?.map((s) => s.ShardId), token: first.NextToken, second: second?.Shards?.map((s) => s.ShardId), end: second?.NextToken };
+    });
+    for (const [peer, p] of pages) {
+      if (peer === 'kinesalite') {
+        // kinesalite ignores MaxResults and returns every shard in one page.
+        expect(p).toEqual({ first: ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003'], token: undefined, second: undefined, end: undefined });
+        continue;
+      }
+      expect(p.first, peer).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
+      expect(p.token, peer).toEqual(expect.any(String));
+      expect(p.second, peer).toEqual(['shardId-000000000003']);
+      expect(p.end, peer).toBeUndefined();
+    }
+  });
+
+  it('pages DescribeStream with Limit and ExclusiveStartShardId', async () => {
+    const name = 'diff-describe-pages';
+    const pages = await onEach(async (t) => {
+      await createActive(t, name, 3);
+      const first = (await t.client.send(new DescribeStreamCommand({ StreamName: name, Limit: 2 }))).StreamDescription;
+      const rest = (await t.client.send(new DescribeStreamCommand({ StreamName: name, Limit: 2, ExclusiveStartShardId: first?.Shards?.at(-1)?.ShardId })))
+        .StreamDescription;
+      return { first: first?.Shards?.map((s) => s.ShardId), more: first?.HasMoreShards, rest: rest?.Shards?.map((s) => s.ShardId), restMore: rest?.HasMoreShards };
+    });
+    for (const [peer, p] of pages) {
+      if (peer === 'kinesalite') {
+        // kinesalite ignores Limit and ExclusiveStartShardId: every call lists every shard, HasMoreShards false.
+        const all = ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002'];
+        expect(p).toEqual({ first: all, more: false, rest: all, restMore: false });
+        continue;
+      }
+      expect(p, peer).toEqual({ first: ['shardId-000000000000', 'shardId-000000000001'], more: true, rest: ['shardId-000000000002'], restMore: false });
+    }
+  });
+
   it('adds, lists and removes tags', async () => {
     const name = 'diff-tags';
     const seen = await onEach(async (t) => {
