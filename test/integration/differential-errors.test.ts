@@ -25,6 +25,8 @@ import type { PeerName } from '../peers/peer.js';
 const STREAM = 'diff-errors';
 const THREE_SHARDS = 'diff-errors-three';
 const MISSING = 'diff-errors-missing';
+/** One shard, split once in beforeAll: shardId-000000000000 is closed. */
+const SPLIT_ONCE = 'diff-errors-split-once';
 const ACCOUNT = '000000000000';
 const MiB = 1024 * 1024;
 
@@ -58,8 +60,12 @@ beforeAll(async () => {
     targets.all.map(async (t) => {
       await t.client.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 2 }));
       await t.client.send(new CreateStreamCommand({ StreamName: THREE_SHARDS, ShardCount: 3 }));
+      await t.client.send(new CreateStreamCommand({ StreamName: SPLIT_ONCE, ShardCount: 1 }));
       await waitForActive(t.client, STREAM);
       await waitForActive(t.client, THREE_SHARDS);
+      await waitForActive(t.client, SPLIT_ONCE);
+      await t.client.send(new SplitShardCommand({ StreamName: SPLIT_ONCE, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: String(1n << 127n) }));
+      await waitForActive(t.client, SPLIT_ONCE);
       // ExplicitHashKey 0 always lands in shardId-000000000000.
       const put = await t.client.send(new PutRecordCommand({ StreamName: STREAM, PartitionKey: 'k', ExplicitHashKey: '0', Data: Buffer.from('x') }));
       shard0Sequence.set(t.name, put.SequenceNumber as string);
@@ -253,6 +259,16 @@ const cases: ErrorCase[] = [
     command: () =>
       new SplitShardCommand({ StreamName: THREE_SHARDS, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: String((1n << 128n) - 1n) }),
     aws: invalidArgument,
+  },
+  {
+    requirement: 'rejects splitting a shard that was already split with 400 InvalidArgumentException',
+    command: () => new SplitShardCommand({ StreamName: SPLIT_ONCE, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: String(1n << 126n) }),
+    aws: invalidArgument,
+    message: /has already been merged or split/,
+    peers: {
+      kinesalite: { status: 200, name: '(succeeded)', why: 'splits a closed shard again (kinesalite issue #109)' },
+      'kinesis-local': { status: 400, name: 'ResourceInUseException', why: "answers 'Shard ... is not active' as ResourceInUseException" },
+    },
   },
   {
     requirement: 'rejects decreasing retention below 24 hours with 400 InvalidArgumentException',
