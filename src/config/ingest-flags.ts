@@ -26,7 +26,7 @@ export const INGEST_FLAGS_USAGE = `options:
   --port N                  port to listen on (default 4567; 0 picks a free one)
   --host ADDR               address to bind (default 127.0.0.1)
   --data DIR                persist streams, Firehose buffers and S3 objects here (default ./.kedge/ingest)
-  --memory                  keep everything in memory (S3 objects go to a temp dir, printed at start)
+  --memory                  keep everything in memory (S3 objects go to a temp dir, logged at start, removed at stop)
   --auth KEYID:SECRET       verify SigV4 signatures against this key (repeatable); default: accept any caller
   --no-limits               do not enforce per-shard throughput limits
   --faults RATE             fail this share of writes on purpose, 0..1 (e.g. 0.05)

@@ -28,7 +28,7 @@ export interface IngestTargetOptions {
   host?: string;
   /** Persist here (default `./.kedge/ingest`); ignored with `memory`. */
   dataDir?: string;
-  /** Keep streams and Firehose buffers in memory only; S3 objects still go to a fresh temp dir. */
+  /** Keep streams and Firehose buffers in memory only; S3 objects go to a fresh temp dir, removed on close. */
   memory?: boolean;
   /** Verify SigV4 signatures against these keys; absent or empty: accept any caller. */
   auth?: Credential[];
@@ -56,7 +56,7 @@ export interface IngestTarget {
   readonly port: number;
   /** Absolute data directory, or undefined with `memory`. */
   readonly dataDir: string | undefined;
-  /** Where Firehose writes S3 objects: `<s3Dir>/<bucket>/<key>`. */
+  /** Where Firehose writes S3 objects: `<s3Dir>/<bucket>/<key>` (a temp dir in memory mode, removed on close). */
   readonly s3Dir: string;
   /** Stops the server (letting requests in flight finish), then Firehose, then the streams; idempotent. */
   close(): Promise<void>;
@@ -81,12 +81,17 @@ export async function startIngestTarget(options: IngestTargetOptions = {}, servi
   }
   const s3Dir = dataDir !== undefined ? join(dataDir, 's3') : mkdtempSync(join(tmpdir(), 'kedge-ingest-s3-'));
   mkdirSync(s3Dir, { recursive: true });
-  logger.info({ dataDir: dataDir ?? null, s3Dir }, dataDir ? 'persisting to the data directory' : 'in memory; S3 objects go to a temp directory');
+  logger.info(
+    { dataDir: dataDir ?? null, s3Dir },
+    dataDir ? 'persisting to the data directory' : 'in memory; S3 objects go to a temp directory, removed when the target stops',
+  );
 
   const opened: { close(): Promise<void> }[] = [];
   const closeOpened = async (): Promise<void> => {
     for (const part of opened.reverse()) await part.close();
     lock?.release();
+    // Memory mode keeps nothing, S3 objects included (and leaves no temp dirs behind).
+    if (dataDir === undefined) rmSync(s3Dir, { recursive: true, force: true });
   };
   try {
     const streams = await services.openStreamsService({

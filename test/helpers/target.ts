@@ -63,7 +63,6 @@ export async function startTestTarget(opts: IngestTargetOptions = {}): Promise<T
       firehose.destroy();
       await target.close();
       if (ownDataDir !== undefined) rmSync(ownDataDir, { recursive: true, force: true });
-      if (opts.memory) rmSync(target.s3Dir, { recursive: true, force: true });
     },
   };
 }

@@ -3,7 +3,7 @@
  * against it, signals, exit codes, and flag errors. Flag parsing itself is also checked in-process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -93,8 +93,11 @@ describe('kedge ingest', () => {
     expect(await k.exited).toEqual({ code: 0, signal: null });
     expect(k.stdout()).toBe(`kedge ingest listening on ${url}\n`);
     expect(processGone(k.child.pid!)).toBe(true);
-    // stderr carries structured logs only.
-    for (const line of k.stderr().trim().split('\n').filter((l) => l.startsWith('{'))) expect(() => JSON.parse(line)).not.toThrow();
+    // stderr carries structured logs; one says where the memory-mode S3 objects went, removed at exit.
+    const logs = k.stderr().trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { s3Dir?: string });
+    const s3Dir = logs.find((l) => l.s3Dir)?.s3Dir;
+    expect(s3Dir).toMatch(/kedge-ingest-s3-/);
+    expect(existsSync(s3Dir!)).toBe(false);
   });
 
   it('exits 0 on SIGINT sent the moment the URL line appears, and leaves the port free', async () => {

@@ -85,21 +85,23 @@ describe('composition', () => {
     expect(recorder.firehose!.streams.targetPrefix).toBe('Kinesis_20131202');
   });
 
-  it('defaults: limits on, no faults, us-east-1, account 000000000000, and a temp S3 dir in memory mode', async () => {
+  it('defaults: limits on, no faults, us-east-1, account 000000000000, and a temp S3 dir in memory mode, removed on close', async () => {
     const recorder: Recorder = { events: [] };
     const target = await startWith(recorder, { memory: true });
-    cleanups.push(() => rmSync(target.s3Dir, { recursive: true, force: true }));
     expect(target.dataDir).toBeUndefined();
     expect(target.s3Dir.startsWith(tmpdir())).toBe(true);
+    expect(existsSync(target.s3Dir)).toBe(true);
     expect(recorder.streams).toMatchObject({ limits: true, faultRate: 0, region: 'us-east-1', accountId: '000000000000' });
     expect(recorder.streams!.dataDir).toBeUndefined();
     expect(recorder.firehose!.dataDir).toBeUndefined();
     expect(recorder.firehose!.lambdas).toEqual({});
+    writeFileSync(join(target.s3Dir, 'object'), 'delivered');
+    await target.close();
+    expect(existsSync(target.s3Dir)).toBe(false);
   });
 
   it('serves both services on its port and tells operations the account and the caller region', async () => {
     const target = await startWith({ events: [] }, { memory: true, accountId: '123456789012' });
-    cleanups.push(() => rmSync(target.s3Dir, { recursive: true, force: true }));
     expect(target.url).toBe(`http://127.0.0.1:${target.port}`);
     const streams = await http1Request(target.url, jsonRequest('Kinesis_20131202.ListStreams'));
     expect(JSON.parse(streams.body.toString()).StreamNames).toEqual(['region:us-east-1', 'account:123456789012']);
@@ -110,7 +112,6 @@ describe('composition', () => {
   it('closes the server first, then Firehose (which reads the streams), then the streams; once', async () => {
     const recorder: Recorder = { events: [] };
     const target = await startWith(recorder, { memory: true });
-    cleanups.push(() => rmSync(target.s3Dir, { recursive: true, force: true }));
     await Promise.all([target.close(), target.close()]);
     await target.close();
     expect(recorder.events).toEqual(['streams opened', 'firehose opened', 'firehose closed', 'streams closed']);
