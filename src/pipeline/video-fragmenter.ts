@@ -1,0 +1,197 @@
+/**
+ * The GOP fragmenter: access units in, KVS fragments out. One fragment is one keyframe group: it opens at
+ * an IDR picture and closes when the next one arrives (or when the camera goes quiet, or stops), and is
+ * written as one MKV Cluster whose timecode is the capture time of its first frame in milliseconds: the
+ * absolute producer timestamp KVS stores (kvs.md §2.2).
+ *
+ * The stream header (EBML + Segment + Info + Tracks) carries the avcC built from the keyframe's SPS/PPS;
+ * when the parameter sets change (a restarted encoder with other settings, a resolution change) a new
+ * header is emitted before the fragment that needs it.
+ *
+ * Pure: no timers, no I/O. The producer calls closeIfIdle() from its one coarse timer.
+ */
+import { buildAvcc, NalType, parseSps, type AccessUnit, type NalUnit, type ParameterSets } from '../media/h264/index.js';
+import { encodeCluster, encodeStreamHeader, lengthPrefixedPayloadFor, type MkvFrame } from './video-mkv.js';
+
+export interface VideoHeader {
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly codecPrivate: Uint8Array;
+}
+
+export interface VideoFragment {
+  /** One MKV Cluster of known size. */
+  readonly bytes: Uint8Array;
+  /** Capture time of the first frame (ms since the epoch): the cluster timecode and the ACKs' FragmentTimecode. */
+  readonly timecodeMs: number;
+  readonly durationMs: number;
+  readonly frames: number;
+  /** Why it was closed. */
+  readonly closedBy: 'keyframe' | 'idle' | 'max-duration' | 'flush';
+}
+
+export type FragmenterOutput = { readonly kind: 'header'; readonly header: VideoHeader } | { readonly kind: 'fragment'; readonly fragment: VideoFragment };
+
+export interface FragmenterOptions {
+  /**
+   * Longest fragment (default 10 s). KVS refuses fragments over 20 s (4002) and a block timecode cannot be
+   * more than 32.767 s from its cluster's; a source with a longer GOP (an RTSP camera set to 60 s) gets
+   * its fragment closed here, and the frames up to the next keyframe are dropped and counted.
+   */
+  readonly maxFragmentMs?: number;
+  /** Stream header fields that must not change between headers (default: random, as the producer SDK). */
+  readonly segmentUid?: Uint8Array;
+  readonly trackName?: string;
+}
+
+export interface FragmenterStats {
+  readonly framesIn: number;
+  readonly framesInFragments: number;
+  /** Frames before the first keyframe (or after a fragment was cut), which no fragment can start with. */
+  readonly droppedWaitingForKeyframe: number;
+  /** Keyframes without SPS/PPS anywhere before them: no avcC could be built. */
+  readonly droppedNoParameterSets: number;
+  readonly fragments: number;
+  readonly headers: number;
+  /** Frames whose timestamp was moved forward to stay after the previous frame (clock stepped back). */
+  readonly timestampsAdjusted: number;
+}
+
+const DEFAULT_MAX_FRAGMENT_MS = 10_000;
+/** Frame duration assumed for a one-frame fragment when nothing better is known (30 fps). */
+const FALLBACK_FRAME_MS = 33;
+
+interface OpenFrame {
+  readonly timecode: number;
+  readonly au: AccessUnit;
+}
+
+export class GopFragmenter {
+  private readonly maxFragmentMs: number;
+  private readonly segmentUid: Uint8Array | undefined;
+  private readonly trackName: string | undefined;
+  private open: OpenFrame[] = [];
+  private waitingForKeyframe = true;
+  private lastTimecode = Number.NEGATIVE_INFINITY;
+  private lastArrivalMs: number | undefined;
+  private currentParameterSets: Uint8Array | undefined;
+  private header: VideoHeader | undefined;
+  private counters = { framesIn: 0, framesInFragments: 0, droppedWaitingForKeyframe: 0, droppedNoParameterSets: 0, fragments: 0, headers: 0, timestampsAdjusted: 0 };
+
+  constructor(options: FragmenterOptions = {}) {
+    this.maxFragmentMs = Math.min(options.maxFragmentMs ?? DEFAULT_MAX_FRAGMENT_MS, 20_000);
+    this.segmentUid = options.segmentUid;
+    this.trackName = options.trackName;
+  }
+
+  /**
+   * Adds one access unit. `fallback` is the parser's latest parameter sets, used when a keyframe carries
+   * none of its own. `arrivalMs` is when it arrived (for the idle timeout). Outputs are appended to `out`.
+   */
+  push(au: AccessUnit, fallback: ParameterSets | undefined, arrivalMs: number, out: FragmenterOutput[]): void {
+    this.counters.framesIn += 1;
+    this.lastArrivalMs = arrivalMs;
+    let timecode = au.timestampMs;
+    if (timecode <= this.lastTimecode) {
+      // KVS wants every frame after the previous fragment's last one (4004); a wall clock stepped back by
+      // NTP, or a restarted parser, must not break that.
+      timecode = this.lastTimecode + 1;
+      this.counters.timestampsAdjusted += 1;
+    }
+    if (au.keyframe) {
+      this.close('keyframe', timecode, out);
+      if (!this.startFragment(au, fallback, out)) return;
+    } else if (this.waitingForKeyframe) {
+      this.counters.droppedWaitingForKeyframe += 1;
+      return;
+    } else if (timecode - this.open[0]!.timecode >= this.maxFragmentMs) {
+      this.close('max-duration', timecode, out);
+      this.waitingForKeyframe = true;
+      this.counters.droppedWaitingForKeyframe += 1;
+      return;
+    }
+    this.open.push({ timecode, au });
+    this.lastTimecode = timecode;
+  }
+
+  /** Closes the open fragment if no frame arrived for `idleMs` (a stalled camera). */
+  closeIfIdle(nowMs: number, idleMs: number, out: FragmenterOutput[]): void {
+    if (this.open.length > 0 && this.lastArrivalMs !== undefined && nowMs - this.lastArrivalMs >= idleMs) {
+      this.close('idle', undefined, out);
+      this.waitingForKeyframe = true;
+    }
+  }
+
+  /** Closes the open fragment now (the camera stopped or restarts); the next fragment starts at a keyframe. */
+  flush(out: FragmenterOutput[]): void {
+    this.close('flush', undefined, out);
+    this.waitingForKeyframe = true;
+  }
+
+  /** Frames waiting in the open fragment. */
+  get openFrames(): number {
+    return this.open.length;
+  }
+
+  get currentHeader(): VideoHeader | undefined {
+    return this.header;
+  }
+
+  stats(): FragmenterStats {
+    return { ...this.counters };
+  }
+
+  private startFragment(au: AccessUnit, fallback: ParameterSets | undefined, out: FragmenterOutput[]): boolean {
+    const sets = parameterSetsOf(au.nalUnits) ?? (fallback === undefined ? undefined : { sps: fallback.sps.data, pps: fallback.pps.map((p) => p.data) });
+    if (sets === undefined) {
+      this.counters.droppedNoParameterSets += 1;
+      this.waitingForKeyframe = true;
+      return false;
+    }
+    const key = concat([sets.sps, ...sets.pps]);
+    if (this.currentParameterSets === undefined || Buffer.compare(key, this.currentParameterSets) !== 0) {
+      const info = parseSps(sets.sps);
+      const codecPrivate = buildAvcc([sets.sps], sets.pps);
+      const bytes = encodeStreamHeader({
+        track: { codecPrivate, width: info.width, height: info.height, ...(this.trackName === undefined ? {} : { name: this.trackName }) },
+        ...(this.segmentUid === undefined ? {} : { segmentUid: this.segmentUid }),
+      });
+      this.header = { bytes, width: info.width, height: info.height, codecPrivate };
+      this.currentParameterSets = key;
+      this.counters.headers += 1;
+      out.push({ kind: 'header', header: this.header });
+    }
+    this.waitingForKeyframe = false;
+    return true;
+  }
+
+  /** `nextTimecode`: the first frame after this fragment, which makes its duration exact. */
+  private close(closedBy: VideoFragment['closedBy'], nextTimecode: number | undefined, out: FragmenterOutput[]): void {
+    const frames = this.open;
+    if (frames.length === 0) return;
+    this.open = [];
+    const first = frames[0]!.timecode;
+    const last = frames[frames.length - 1]!.timecode;
+    const durationMs = nextTimecode !== undefined ? nextTimecode - first : last - first + (frames.length > 1 ? Math.round((last - first) / (frames.length - 1)) : FALLBACK_FRAME_MS);
+    const mkvFrames: MkvFrame[] = frames.map((f) => ({ timecode: f.timecode, keyframe: f.au.keyframe, payload: lengthPrefixedPayloadFor(f.au.nalUnits) }));
+    this.counters.fragments += 1;
+    this.counters.framesInFragments += frames.length;
+    out.push({ kind: 'fragment', fragment: { bytes: encodeCluster(first, mkvFrames), timecodeMs: first, durationMs, frames: frames.length, closedBy } });
+  }
+}
+
+/** SPS and PPS carried in a keyframe's own access unit (`--inline`, `repeat-headers`, `dump_extra`). */
+function parameterSetsOf(nalUnits: readonly NalUnit[]): { sps: Uint8Array; pps: Uint8Array[] } | undefined {
+  let sps: Uint8Array | undefined;
+  const pps: Uint8Array[] = [];
+  for (const n of nalUnits) {
+    if (n.type === NalType.Sps && sps === undefined) sps = n.data;
+    else if (n.type === NalType.Pps) pps.push(n.data);
+  }
+  return sps !== undefined && pps.length > 0 ? { sps, pps } : undefined;
+}
+
+function concat(parts: readonly Uint8Array[]): Buffer {
+  return Buffer.concat(parts);
+}
