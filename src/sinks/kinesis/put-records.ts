@@ -1,0 +1,67 @@
+/**
+ * PutRecords: the request builder and the response reader (reference/kds.md §1.1). The caller has
+ * already packed the entries within every limit (500 entries; request bytes counting partition keys;
+ * record size including its partition key). The response is read entry by entry: PutRecords is a
+ * partial-success API, and the AWS SDK never retries the failed entries of an HTTP 200, so the
+ * outcome of every entry is handed back for the sender to re-send only those that failed.
+ */
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { SinkResponseMismatchError } from './errors.js';
+import { withRequestTimeout } from './request-timeout.js';
+
+/** One PutRecords entry: a raw user record, or a KPL aggregate (partition key "a", EHK set). */
+export interface KinesisPutEntry {
+  readonly data: Uint8Array;
+  readonly partitionKey: string;
+  readonly explicitHashKey: string | undefined;
+}
+
+/** What happened to one entry: stored (on `shardId`), or failed with the service's per-record code. */
+export type KinesisEntryOutcome =
+  | { readonly ok: true; readonly shardId: string | undefined }
+  | { readonly ok: false; readonly errorCode: string; readonly errorMessage: string };
+
+export interface PutRecordsTarget {
+  readonly streamName: string;
+  readonly requestTimeoutMs: number;
+}
+
+export async function putRecords(
+  client: KinesisClient,
+  target: PutRecordsTarget,
+  entries: readonly KinesisPutEntry[],
+  signal?: AbortSignal,
+): Promise<KinesisEntryOutcome[]> {
+  const records: PutRecordsRequestEntry[] = new Array<PutRecordsRequestEntry>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    records[i] =
+      entry.explicitHashKey === undefined
+        ? { Data: entry.data, PartitionKey: entry.partitionKey }
+        : { Data: entry.data, PartitionKey: entry.partitionKey, ExplicitHashKey: entry.explicitHashKey };
+  }
+  const command = new PutRecordsCommand({ StreamName: target.streamName, Records: records });
+  const output = await withRequestTimeout('PutRecords', target.requestTimeoutMs, signal, (abortSignal) => client.send(command, { abortSignal }));
+  return readOutcomes(entries.length, output.Records ?? []);
+}
+
+/** Maps the response entries (same order as the request) to outcomes. */
+export function readOutcomes(
+  sent: number,
+  results: readonly { SequenceNumber?: string | undefined; ShardId?: string | undefined; ErrorCode?: string | undefined; ErrorMessage?: string | undefined }[],
+): KinesisEntryOutcome[] {
+  if (results.length !== sent) throw new SinkResponseMismatchError('PutRecords', sent, results.length);
+  const outcomes = new Array<KinesisEntryOutcome>(sent);
+  for (let i = 0; i < sent; i++) {
+    const result = results[i]!;
+    if (result.ErrorCode !== undefined && result.ErrorCode !== '') {
+      outcomes[i] = { ok: false, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? '' };
+    } else if (result.SequenceNumber === undefined) {
+      // Neither a sequence number nor an error: we cannot know it was stored, so it is retried.
+      outcomes[i] = { ok: false, errorCode: 'InternalFailure', errorMessage: 'The result entry has neither SequenceNumber nor ErrorCode.' };
+    } else {
+      outcomes[i] = { ok: true, shardId: result.ShardId };
+    }
+  }
+  return outcomes;
+}
