@@ -1,20 +1,22 @@
 /**
- * A closed-loop load generator: `concurrency` workers each await one operation at a time until a bound is hit.
- * At the time bound, operations still in flight are aborted and not counted, so a server that takes seconds per
- * request cannot stretch its measurement window (and the bench's run time) past the bound.
+ * A closed-loop load generator: `concurrency` workers each await one operation at a time. No new operation starts
+ * after `maxMs`; operations still in flight then get `graceMs` to finish (their time counts) and are aborted
+ * after that (not counted), so a server that takes seconds per request cannot stretch a run without bound.
  */
 export interface LoadBounds {
   readonly concurrency: number;
   /** Stop starting operations once this many have been started. */
   readonly maxOperations: number;
-  /** Abort what is still in flight after this long. */
+  /** Stop starting operations after this long. */
   readonly maxMs: number;
+  /** How long operations in flight at `maxMs` may still finish before they are aborted. Default 0. */
+  readonly graceMs?: number;
 }
 
 export interface LoadOutcome {
-  /** Operations that finished (successfully or not) before the time bound. */
+  /** Operations that finished (successfully or not). */
   readonly completed: number;
-  /** Operations aborted at the time bound. */
+  /** Operations aborted at the hard bound. */
   readonly abandoned: number;
   readonly seconds: number;
 }
@@ -22,19 +24,20 @@ export interface LoadOutcome {
 /** `operation` must pass `signal` on to its request and reject once it fires. */
 export async function runClosedLoop(bounds: LoadBounds, operation: (index: number, signal: AbortSignal) => Promise<void>): Promise<LoadOutcome> {
   const started = performance.now();
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), bounds.maxMs);
+  const stopStarting = started + bounds.maxMs;
+  const hardStop = new AbortController();
+  const timer = setTimeout(() => hardStop.abort(), bounds.maxMs + (bounds.graceMs ?? 0));
   let next = 0;
   let completed = 0;
   let abandoned = 0;
   const worker = async (): Promise<void> => {
-    while (next < bounds.maxOperations && !deadline.signal.aborted) {
+    while (next < bounds.maxOperations && performance.now() < stopStarting && !hardStop.signal.aborted) {
       const index = next++;
       try {
-        await operation(index, deadline.signal);
+        await operation(index, hardStop.signal);
         completed++;
       } catch (err) {
-        if (!deadline.signal.aborted) throw err;
+        if (!hardStop.signal.aborted) throw err;
         abandoned++;
       }
     }
@@ -44,5 +47,5 @@ export async function runClosedLoop(bounds: LoadBounds, operation: (index: numbe
   } finally {
     clearTimeout(timer);
   }
-  return { completed, abandoned, seconds: Math.min(performance.now() - started, bounds.maxMs) / 1000 };
+  return { completed, abandoned, seconds: (performance.now() - started) / 1000 };
 }

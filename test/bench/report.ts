@@ -11,13 +11,20 @@ export interface BenchRow {
   readonly seconds: number;
   /** Failed calls or entries, shown so a fast-but-failing row is not mistaken for a win. */
   readonly failures: number;
+  /** CPU seconds the server process used during the measurement, where it could be read. */
+  readonly serverCpuSeconds?: number;
 }
 
 export interface BenchRatio {
   readonly operation: string;
   readonly subject: string;
   readonly baseline: string;
-  /** The ratio the issue asks for (subject/baseline records per second), if any. */
+  /**
+   * 'throughput' (default): subject records/s ÷ baseline records/s. 'cpu': baseline server CPU per record ÷
+   * subject's, i.e. how many times less CPU the subject spends per record (steadier on a busy machine).
+   */
+  readonly metric?: 'throughput' | 'cpu';
+  /** The ratio the issue asks for, if any. */
   readonly goal?: number;
 }
 
@@ -43,6 +50,9 @@ export interface BenchModule {
 
 export const recordsPerSecond = (r: BenchRow): number => (r.seconds > 0 ? r.records / r.seconds : 0);
 export const mibPerSecond = (r: BenchRow): number => (r.seconds > 0 ? r.bytes / r.seconds / (1024 * 1024) : 0);
+/** Server CPU milliseconds per 1,000 records, or undefined if not measured. */
+export const cpuMsPerThousand = (r: BenchRow): number | undefined =>
+  r.serverCpuSeconds === undefined || r.records === 0 ? undefined : (r.serverCpuSeconds * 1000 * 1000) / r.records;
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -57,22 +67,30 @@ export function ratioOf(result: BenchResult, ratio: BenchRatio): number | undefi
   const subject = find(ratio.subject);
   const baseline = find(ratio.baseline);
   if (!subject || !baseline) return undefined;
+  if (ratio.metric === 'cpu') {
+    const [s, b] = [cpuMsPerThousand(subject), cpuMsPerThousand(baseline)];
+    return s === undefined || b === undefined || s === 0 ? undefined : b / s;
+  }
   // A baseline that got nothing done within its time bound: the ratio is unbounded, shown as such.
   if (recordsPerSecond(baseline) === 0) return recordsPerSecond(subject) > 0 ? Infinity : undefined;
   return recordsPerSecond(subject) / recordsPerSecond(baseline);
 }
 
 export function formatResult(result: BenchResult): string {
-  const rows = result.rows.map((r) => [r.target, r.operation, fmt(r.records), fmt(r.seconds, 2), fmt(recordsPerSecond(r)), fmt(mibPerSecond(r), 1), fmt(r.failures)]);
+  const cpu = (r: BenchRow): string => {
+    const v = cpuMsPerThousand(r);
+    return v === undefined ? '' : fmt(v, 1);
+  };
+  const rows = result.rows.map((r) => [r.target, r.operation, fmt(r.records), fmt(r.seconds, 2), fmt(recordsPerSecond(r)), fmt(mibPerSecond(r), 1), cpu(r), fmt(r.failures)]);
   const ratioRows = result.ratios.map((q) => {
     const value = ratioOf(result, q);
     const verdict = q.goal === undefined || value === undefined ? '' : value >= q.goal ? `goal >= ${q.goal}x: met` : `goal >= ${q.goal}x: MISSED`;
     const shown = value === undefined ? 'n/a' : value === Infinity ? 'inf (baseline 0)' : `${fmt(value, 2)}x`;
-    return [`${q.subject} / ${q.baseline}`, q.operation, shown, verdict];
+    return [`${q.subject} / ${q.baseline}`, q.metric === 'cpu' ? `${q.operation} (CPU/record)` : q.operation, shown, verdict];
   });
   return [
     `== ${result.title}`,
-    table(['target', 'operation', 'records', 'seconds', 'records/s', 'MiB/s', 'failures'], rows),
+    table(['target', 'operation', 'records', 'seconds', 'records/s', 'MiB/s', 'server CPU ms/1k rec', 'failures'], rows),
     ...(ratioRows.length > 0 ? ['', table(['ratio (records/s)', 'operation', 'value', 'goal'], ratioRows)] : []),
     ...result.notes.map((n) => `note: ${n}`),
   ].join('\n');
