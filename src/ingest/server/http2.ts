@@ -62,8 +62,12 @@ async function respond(stream: http2.ServerHttp2Stream, response: IngestResponse
   if ('stream' in response) {
     stream.respond(headers);
     await writeStreamingBody(stream, response.stream);
-    // A streaming route's upload may still be going: stop it now that the answer is complete.
-    if (close && !stream.closed) stream.close(NGHTTP2_NO_ERROR);
+    // A streaming route's upload may still be going: stop it once the answer is flushed (an RST before
+    // that would discard its end).
+    if (close && !stream.closed) {
+      if (stream.writableFinished) stream.close(NGHTTP2_NO_ERROR);
+      else stream.once('finish', () => stream.close(NGHTTP2_NO_ERROR));
+    }
     return;
   }
   const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
