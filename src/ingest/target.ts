@@ -1,8 +1,8 @@
 /**
- * The local ingest target (`kedge ingest`): the Kinesis Data Streams and Firehose services behind one
- * HTTP/1.1 + h2c port. This module only composes: it resolves options, lays out the data directory
- * (`DIR/streams/`, `DIR/firehose/`, `DIR/s3/<bucket>/`), opens the services, registers them, listens,
- * and closes everything in reverse order.
+ * The local ingest target (`kedge ingest`): the Kinesis Data Streams, Firehose and Kinesis Video Streams
+ * services behind one HTTP/1.1 + h2c port. This module only composes: it resolves options, lays out the
+ * data directory (`DIR/streams/`, `DIR/firehose/`, `DIR/s3/<bucket>/`, `DIR/video/`), opens the services,
+ * registers them, listens, and closes everything in reverse order (video before the server).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { createAuthenticator, type Credential } from './auth/authenticator.js';
 import { openFirehoseService, type FirehoseService, type FirehoseServiceOptions } from './firehose/service.js';
 import { createIngestServer } from './server/ingest-server.js';
 import { openStreamsService, type StreamsService, type StreamsServiceOptions } from './streams/service.js';
+import { openVideoService, type VideoService, type VideoServiceOptions } from './video/service.js';
 
 export const DEFAULT_INGEST_PORT = 4567;
 export const DEFAULT_INGEST_HOST = '127.0.0.1';
@@ -66,9 +67,11 @@ export interface IngestTarget {
 export interface IngestServiceFactories {
   openStreamsService(options: StreamsServiceOptions): Promise<StreamsService>;
   openFirehoseService(options: FirehoseServiceOptions): Promise<FirehoseService>;
+  /** Kinesis Video Streams (DIR/video); the real one when a caller's factories leave it out. */
+  openVideoService?(options: VideoServiceOptions): Promise<VideoService>;
 }
 
-const realServices: IngestServiceFactories = { openStreamsService, openFirehoseService };
+const realServices: IngestServiceFactories = { openStreamsService, openFirehoseService, openVideoService };
 
 export async function startIngestTarget(options: IngestTargetOptions = {}, services: IngestServiceFactories = realServices): Promise<IngestTarget> {
   const resolved = resolveOptions(options);
@@ -119,6 +122,14 @@ export async function startIngestTarget(options: IngestTargetOptions = {}, servi
       logger,
     });
     opened.push(firehose);
+    const video = await (services.openVideoService ?? openVideoService)({
+      ...(dataDir !== undefined ? { dataDir: join(dataDir, 'video') } : {}),
+      clock,
+      rng,
+      limits: resolved.limits,
+      logger,
+    });
+    opened.push(video);
     const server = createIngestServer({
       authenticator: createAuthenticator({ credentials: options.auth ?? [], clock, defaultRegion: resolved.region }),
       clock,
@@ -128,9 +139,14 @@ export async function startIngestTarget(options: IngestTargetOptions = {}, servi
     });
     server.registerJsonService(streams);
     server.registerJsonService(firehose);
+    server.registerPathService(video);
     opened.push(server);
+    // Video closes before the server: it ends PutMedia uploads and live GetMedia reads, which would hold the drain.
+    opened.splice(opened.indexOf(video), 1);
+    opened.push(video);
     const address = await server.listen(resolved.port, resolved.host);
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    video.setEndpoint(url);
     logger.info({ url, auth: (options.auth ?? []).length > 0 ? 'sigv4' : 'any', limits: resolved.limits, faultRate: resolved.faultRate }, 'kedge ingest listening');
     let closing: Promise<void> | undefined;
     return {
