@@ -103,6 +103,8 @@ export class FragmentStore {
   private readonly headerRefs = new Map<string, number>();
   private readonly waiters = new Set<Waiter>();
   private nextSeq = 0;
+  /** The largest seq ever inserted (on disk and indexed), -1 before the first. */
+  private lastInsertedSeq = -1;
   private totalBytes = 0;
   private totalDurationMs = 0;
   private currentHeaderId: string | undefined;
@@ -275,6 +277,7 @@ export class FragmentStore {
 
   private insert(fragment: StoredFragment): void {
     this.entries.set(fragment.seq, fragment);
+    this.lastInsertedSeq = Math.max(this.lastInsertedSeq, fragment.seq);
     this.totalBytes += FRAGMENT_HEADER_BYTES + fragment.bytes;
     this.totalDurationMs += fragment.durationMs;
     this.headerRefs.set(fragment.headerId, (this.headerRefs.get(fragment.headerId) ?? 0) + 1);
@@ -435,14 +438,17 @@ export class FragmentStore {
     return [...this.entries.values()];
   }
 
-  /** The seq the next append will get. */
-  get appendSeq(): number {
-    return this.nextSeq;
+  /** The largest seq stored so far (-1 if none); it may have been freed or evicted since. */
+  get lastSeq(): number {
+    return this.lastInsertedSeq;
   }
 
-  /** Resolves once a fragment with a seq greater than `afterSeq` is stored. */
+  /**
+   * Resolves once a fragment with a seq greater than `afterSeq` has been stored (it may be gone again by the
+   * time the caller looks: wait again with `lastSeq`, never spin).
+   */
   waitForAppend(afterSeq: number, signal?: AbortSignal): Promise<void> {
-    if (this.nextSeq - 1 > afterSeq) return Promise.resolve();
+    if (this.lastInsertedSeq > afterSeq) return Promise.resolve();
     if (this.closed) return Promise.reject(new KinesisVideoError('KVS_SINK_CLOSED', 'The fragment store is closed.'));
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {

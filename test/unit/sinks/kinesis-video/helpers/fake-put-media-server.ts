@@ -39,6 +39,8 @@ export interface ConnectionRecord {
   /** Timecodes persisted (or received, for received-only) on this connection. */
   readonly confirmed: number[];
   open: boolean;
+  /** The first bytes of the body (the stream header, for tests that tell headers apart). */
+  bodyPrefix: Buffer;
   /** The client finished the chunked body (graceful end). */
   bodyEnded: boolean;
   protocolError: string | undefined;
@@ -54,6 +56,8 @@ export interface FakePutMediaServerOptions {
   readonly onCluster?: (ctx: ClusterContext) => ClusterAction;
   /** Answer a request with an HTTP error instead of 200 (connection number from 1). */
   readonly reject?: (connection: number) => HttpRejection | undefined;
+  /** Rewrites each ACK line into the writes (HTTP chunks) that carry it: split it, add garbage... */
+  readonly mangle?: (line: string) => string[];
 }
 
 const EBML_ID = 0x1a45dfa3;
@@ -207,6 +211,7 @@ export class FakePutMediaServer {
       clusters: [],
       confirmed: [],
       open: true,
+      bodyPrefix: Buffer.alloc(0),
       bodyEnded: false,
       protocolError: undefined,
     };
@@ -245,7 +250,9 @@ export class FakePutMediaServer {
     res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-RequestId': `req-${record.id}` });
     res.flushHeaders();
     const send = (ack: Record<string, unknown>): void => {
-      if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(ack)}\n`);
+      if (res.writableEnded || res.destroyed) return;
+      const line = `${JSON.stringify(ack)}\n`;
+      for (const piece of this.options.mangle?.(line) ?? [line]) res.write(piece);
     };
     const actions = new Map<number, ClusterAction>();
     const reader = new ClusterReader(
@@ -286,6 +293,7 @@ export class FakePutMediaServer {
       },
     );
     req.on('data', (chunk: Buffer) => {
+      if (record.bodyPrefix.length < 512) record.bodyPrefix = Buffer.concat([record.bodyPrefix, chunk]).subarray(0, 512);
       try {
         reader.push(chunk);
       } catch (error) {

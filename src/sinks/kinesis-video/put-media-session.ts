@@ -1,0 +1,592 @@
+/**
+ * One PutMedia connection: writes a fresh MKV stream header, then fragments from the store as the cursor
+ * hands them out, reads the ACKs that stream back, frees confirmed fragments, and ends with an outcome that
+ * tells the sender what to do next. It never hangs: a single watchdog (on the injected clock and sleep)
+ * ends the connection when it fails to connect, goes stale (outstanding data and no ACK nor write progress
+ * for `stalenessMs`), reaches its rotation time, or fails to drain; and every socket or response failure ends
+ * it too.
+ *
+ * A graceful end (rotation, schedule, header change) stops taking fragments, finishes the chunked body, and
+ * waits for the ACKs of what is in flight, so the next connection does not send them again.
+ */
+import { once } from 'node:events';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Clock, Sleep } from '../../core/clock.js';
+import { AckParser, type Ack, type AckParserOutput, type ErrorAck } from './ack-parser.js';
+import { classifyAckError } from './ack-errors.js';
+import type { SessionCursor } from './delivery-schedule.js';
+import { KinesisVideoError } from './errors.js';
+import type { KvsEventListener, SessionEndReason } from './events.js';
+import type { FragmentStore, StoredFragment } from './fragment-store.js';
+import { describeHttpFailure } from './put-media-http-error.js';
+import { openPutMediaRequest, type PutMediaRequestOptions } from './put-media-request.js';
+
+export interface SessionTiming {
+  /** Rotate after this long (default 40 min; the service cuts connections at 45, kvs.md §1.4). */
+  readonly maxConnectionMs: number;
+  /** Subtracted from maxConnectionMs for this connection (the sender draws it from the RNG). */
+  readonly rotationJitterMs: number;
+  /** Outstanding data and neither an ACK nor write progress for this long: reconnect. */
+  readonly stalenessMs: number;
+  readonly connectTimeoutMs: number;
+  /** How long a graceful end waits for the ACKs of fragments in flight. */
+  readonly drainTimeoutMs: number;
+  /** Period of the watchdog that checks all of the above. */
+  readonly watchdogIntervalMs: number;
+  /** Rotate this long before the signing credentials expire. */
+  readonly credentialsGraceMs: number;
+}
+
+export interface PutMediaSessionOptions {
+  readonly connectionId: number;
+  readonly request: Omit<PutMediaRequestOptions, 'nowMs' | 'producerStartMs'>;
+  readonly store: FragmentStore;
+  readonly cursor: SessionCursor;
+  /** Already taken from the cursor: decides the stream header and the producer start timestamp. */
+  readonly first: StoredFragment;
+  /** Free fragments on PERSISTED, or on RECEIVED for a stream with no retention (no PERSISTED comes). */
+  readonly freeOn: 'PERSISTED' | 'RECEIVED';
+  /** Retry-class ERROR ACKs charged per fragment seq; shared across connections by the sender. */
+  readonly attempts: Map<number, number>;
+  /** Charged this many times, a fragment is skipped instead of blocking the stream for ever. */
+  readonly maxAttemptsPerFragment: number;
+  /** At most this many fragments sent but not yet confirmed; more waits (and lets staleness show). */
+  readonly maxInFlight: number;
+  readonly timing: SessionTiming;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly onEvent: KvsEventListener;
+}
+
+export type SessionOutcome =
+  /** Ended cleanly; connect again at once. */
+  | { readonly kind: 'ended'; readonly reason: SessionEndReason; readonly progress: number }
+  /** An ERROR ACK that blames the connection or a fragment now skipped; connect again (short delay). */
+  | { readonly kind: 'reconnect'; readonly reason: string; readonly progress: number }
+  /** The link or the service failed; back off, then connect again. */
+  | {
+      readonly kind: 'failed';
+      readonly error: KinesisVideoError;
+      readonly progress: number;
+      /** Ask GetDataEndpoint again before the next attempt. */
+      readonly endpointSuspect: boolean;
+      /** Describe the stream again before the next attempt. */
+      readonly streamSuspect: boolean;
+    }
+  /** Nothing will succeed until a person changes something. */
+  | { readonly kind: 'stopped'; readonly error: KinesisVideoError; readonly progress: number }
+  /** end('closing') or the sink's abort signal. */
+  | { readonly kind: 'aborted'; readonly progress: number };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Outcome = DistributiveOmit<SessionOutcome, 'progress'>;
+
+interface InFlight {
+  readonly fragment: StoredFragment;
+  flushed: boolean;
+  received: boolean;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/** Runs one PutMedia connection to its end. `end()` asks for a graceful end from outside (sink closing). */
+export class PutMediaSession {
+  private readonly o: PutMediaSessionOptions;
+  private readonly parser = new AckParser();
+  /** Aborted when the session is over: cancels writes, waits and the watchdog. */
+  private readonly hard = new AbortController();
+  /** Aborted to interrupt idle waits (cursor, in-flight cap) when a graceful end is requested. */
+  private soft = new AbortController();
+  /** Keyed by fragment timecode: what the ACKs quote. Insertion order is send order. */
+  private readonly inFlight = new Map<number, InFlight>();
+  private request: ClientRequest | undefined;
+  private outcome: Outcome | undefined;
+  private readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+  private gracefulReason: SessionEndReason | undefined;
+  private drainingSince: number | undefined;
+  private connected = false;
+  private responded = false;
+  private writing = false;
+  /** Fragments confirmed (persisted/received) on this connection; skips do not count. */
+  private progress = 0;
+  private sentCount = 0;
+  private openedAt = 0;
+  private lastLivenessAt = 0;
+  private rotateAt = Number.POSITIVE_INFINITY;
+  private inFlightWaiter: (() => void) | undefined;
+
+  constructor(options: PutMediaSessionOptions) {
+    this.o = options;
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  /** Ends gracefully: no new fragments, in-flight ones drain, then the connection closes. */
+  end(reason: SessionEndReason): void {
+    this.requestGracefulEnd(reason);
+  }
+
+  async run(): Promise<SessionOutcome> {
+    this.openedAt = this.o.clock.now();
+    this.lastLivenessAt = this.openedAt;
+    void this.watchdog();
+    // Not awaited past `finished`: every wait in the loop is abortable, but a credential provider that hangs
+    // must not hold the sender; the loop sees `done` and returns on its own.
+    this.sendLoop().catch((error: unknown) => this.fail(toKvsError(error), false));
+    await this.finished;
+    this.hard.abort();
+    const outcome = this.outcome!;
+    const ended =
+      outcome.kind === 'ended'
+        ? { reason: outcome.reason }
+        : outcome.kind === 'reconnect'
+          ? { reason: 'reconnect' as const, detail: outcome.reason }
+          : outcome.kind === 'failed' || outcome.kind === 'stopped'
+            ? { reason: outcome.kind, error: outcome.error, detail: outcome.error.message }
+            : { reason: 'aborted' as const };
+    this.o.onEvent({ type: 'session-ended', connectionId: this.o.connectionId, ...ended });
+    return { ...outcome, progress: this.progress } as SessionOutcome;
+  }
+
+  private get done(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  private finish(outcome: Outcome): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = outcome;
+    this.soft.abort();
+    this.hard.abort();
+    this.request?.destroy();
+    const waiter = this.inFlightWaiter;
+    this.inFlightWaiter = undefined;
+    waiter?.();
+    this.resolveFinished();
+  }
+
+  /** The outcome of a graceful end that has run its course. */
+  private endedGracefully(): void {
+    const reason = this.gracefulReason ?? 'schedule';
+    this.finish(reason === 'closing' ? { kind: 'aborted' } : { kind: 'ended', reason });
+  }
+
+  private fail(error: KinesisVideoError, endpointSuspect: boolean, streamSuspect = false): void {
+    if (this.gracefulReason === 'closing') {
+      this.finish({ kind: 'aborted' });
+      return;
+    }
+    this.finish({ kind: 'failed', error, endpointSuspect, streamSuspect });
+  }
+
+  private requestGracefulEnd(reason: SessionEndReason): void {
+    if (this.done || this.gracefulReason !== undefined) return;
+    this.gracefulReason = reason;
+    this.soft.abort();
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  private async sendLoop(): Promise<void> {
+    const { store, first, clock } = this.o;
+    const opened = await openPutMediaRequest({ ...this.o.request, nowMs: clock.now(), producerStartMs: first.fragmentTimecodeMs });
+    if (this.done) {
+      opened.request.destroy();
+      return;
+    }
+    this.request = opened.request;
+    this.computeRotation(opened.credentialsExpireAtMs);
+    this.attachRequest(opened.request);
+    await this.waitConnected(opened.request);
+    if (this.done) return;
+    this.o.onEvent({ type: 'connected', connectionId: this.o.connectionId });
+
+    // A fresh MKV header at the start of every connection (kvs.md §2.3: one Segment per PutMedia).
+    const headerId = first.headerId;
+    await this.write(await store.readHeader(headerId));
+    let lastTimecode: number | undefined;
+    let next: StoredFragment | undefined = first;
+    while (!this.done && this.gracefulReason === undefined) {
+      if (next === undefined) {
+        next = await this.idleWait(this.o.cursor.next(this.soft.signal));
+        if (next === undefined) {
+          if (this.gracefulReason === undefined && !this.done) this.requestGracefulEnd('schedule');
+          break;
+        }
+      }
+      // Rotation waits for one fragment on this connection, so an early rotation time cannot spin.
+      if (this.sentCount > 0 && clock.now() >= this.rotateAt) {
+        this.requestGracefulEnd('rotation');
+        break;
+      }
+      // A new Segment would need a new connection anyway; so would a timecode that went backwards (4004
+      // is checked within one PutMedia call only), e.g. after an NTP step on a board without an RTC.
+      if (next.headerId !== headerId) {
+        this.requestGracefulEnd('header-change');
+        break;
+      }
+      if (lastTimecode !== undefined && next.fragmentTimecodeMs <= lastTimecode) {
+        this.requestGracefulEnd('timecode-regress');
+        break;
+      }
+      while (this.inFlight.size >= this.o.maxInFlight && !this.done && this.gracefulReason === undefined) {
+        await this.idleWait(new Promise<void>((resolve) => (this.inFlightWaiter = resolve)));
+      }
+      if (this.done || this.gracefulReason !== undefined) break;
+      if (await this.sendFragment(next)) lastTimecode = next.fragmentTimecodeMs;
+      next = undefined;
+    }
+    if (this.done) return;
+    await this.drain();
+  }
+
+  /** Waits for `promise` unless a graceful or hard end interrupts it (then resolves undefined). */
+  private async idleWait<T>(promise: Promise<T>): Promise<T | undefined> {
+    const signal = this.soft.signal;
+    if (signal.aborted) {
+      promise.catch(() => {});
+      return undefined;
+    }
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([promise, aborted]);
+    } catch (error) {
+      if (signal.aborted) return undefined;
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+      promise.catch(() => {});
+    }
+  }
+
+  /** Streams one fragment from disk. Returns false if it was skipped before any byte went out. */
+  private async sendFragment(fragment: StoredFragment): Promise<boolean> {
+    const entry: InFlight = { fragment, flushed: false, received: false };
+    this.inFlight.set(fragment.fragmentTimecodeMs, entry);
+    this.writing = true;
+    let wrote = false;
+    try {
+      for await (const chunk of this.o.store.readPayload(fragment.seq)) {
+        wrote = true;
+        await this.write(chunk);
+        if (this.done) return false;
+      }
+    } catch (error) {
+      const e = toKvsError(error);
+      if (!wrote && (e.code === 'KVS_FRAGMENT_CORRUPT' || e.code === 'KVS_FRAGMENT_GONE')) {
+        // Evicted or corrupt (already counted by the store): nothing was sent, carry on with the next one.
+        this.inFlight.delete(fragment.fragmentTimecodeMs);
+        this.o.attempts.delete(fragment.seq);
+        if (e.code === 'KVS_FRAGMENT_CORRUPT') this.o.onEvent({ type: 'fragment-skipped', fragment, reason: e.message });
+        return false;
+      }
+      throw e;
+    } finally {
+      this.writing = false;
+    }
+    entry.flushed = true;
+    this.sentCount += 1;
+    this.o.onEvent({ type: 'fragment-sent', connectionId: this.o.connectionId, fragment });
+    return true;
+  }
+
+  private async write(chunk: Buffer): Promise<void> {
+    const req = this.request!;
+    if (this.done) return;
+    const ok = req.write(chunk, (error) => {
+      // Flushed to the kernel: the link is taking data, whatever the ACKs say.
+      if (error === undefined || error === null) this.lastLivenessAt = this.o.clock.now();
+    });
+    if (!ok && !this.done) {
+      try {
+        await once(req, 'drain', { signal: this.hard.signal });
+      } catch (error) {
+        if (!this.done) throw error;
+      }
+    }
+  }
+
+  private async drain(): Promise<void> {
+    const req = this.request!;
+    this.drainingSince = this.o.clock.now();
+    // The terminating zero-length chunk: the service finishes the last cluster and answers what it has.
+    await this.idleWaitHard(new Promise<void>((resolve) => req.end(resolve)));
+    while (!this.done && this.inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.inFlightWaiter = resolve;
+      });
+    }
+    this.endedGracefully();
+  }
+
+  private computeRotation(credentialsExpireAtMs: number | undefined): void {
+    const { timing } = this.o;
+    const byAge = this.openedAt + timing.maxConnectionMs - timing.rotationJitterMs;
+    // Credentials about to expire still give a connection 30 s (PIC's minimum streaming-token life).
+    const byCredentials =
+      credentialsExpireAtMs === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(credentialsExpireAtMs - timing.credentialsGraceMs, this.openedAt + 30_000);
+    this.rotateAt = Math.min(byAge, byCredentials);
+  }
+
+  // ---------------------------------------------------------------- connection and response
+
+  private attachRequest(req: ClientRequest): void {
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const beforeResponse = !this.responded;
+      const code = error.code ?? 'ERROR';
+      this.fail(
+        new KinesisVideoError(
+          'KVS_PUT_MEDIA_CONNECTION_FAILED',
+          `PutMedia connection ${this.o.connectionId} failed: ${code} ${error.message}`,
+          { cause: error },
+        ),
+        beforeResponse && (CONNECTION_ERRORS.has(code) || !this.connected),
+      );
+    });
+    req.on('close', () => {
+      if (!this.done) this.onConnectionClosed('the connection closed');
+    });
+    req.on('response', (res) => this.onResponse(res));
+  }
+
+  private async waitConnected(req: ClientRequest): Promise<void> {
+    const socket: Socket | undefined = req.socket ?? (await this.idleWaitHard(once(req, 'socket').then(([s]) => s as Socket)));
+    if (socket === undefined || this.done) return;
+    if (socket.connecting) await this.idleWaitHard(once(socket, 'connect'));
+    if (!this.done) this.connected = true;
+  }
+
+  private async idleWaitHard<T>(promise: Promise<T>): Promise<T | undefined> {
+    const signal = this.hard.signal;
+    promise.catch(() => {});
+    if (signal.aborted) return undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      return await Promise.race([
+        promise,
+        new Promise<undefined>((resolve) => {
+          onAbort = () => resolve(undefined);
+          signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  }
+
+  private onResponse(res: IncomingMessage): void {
+    this.responded = true;
+    if (res.statusCode !== 200) {
+      const parts: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < 4096) parts.push(c);
+        size += c.length;
+      });
+      const report = (): void => {
+        const failure = describeHttpFailure(res.statusCode ?? 0, res.headers, Buffer.concat(parts).toString('utf8'), this.o.connectionId);
+        if (failure.stop) this.finish({ kind: 'stopped', error: failure.error });
+        else this.fail(failure.error, failure.endpointSuspect, failure.streamSuspect);
+      };
+      res.on('end', report);
+      res.on('error', report);
+      res.on('aborted', report);
+      return;
+    }
+    res.on('data', (chunk: Buffer) => this.onAckOutputs(this.parser.feed(chunk)));
+    res.on('end', () => {
+      this.onAckOutputs(this.parser.end());
+      if (!this.done) this.onConnectionClosed('the service ended the response');
+    });
+    res.on('error', () => {
+      if (!this.done) this.onConnectionClosed('the response failed');
+    });
+  }
+
+  private onConnectionClosed(what: string): void {
+    if (this.done) return;
+    if (this.drainingSince !== undefined) {
+      // We ended the body; the service answered what it had and closed. What is unconfirmed is resent.
+      this.endedGracefully();
+      return;
+    }
+    if (!this.writing && this.inFlight.size === 0 && this.sentCount > 0) {
+      // The service closes a connection that had no data for 30 s (kvs.md §1.4): nothing was lost.
+      this.finish({ kind: 'ended', reason: 'server-closed-idle' });
+      return;
+    }
+    this.fail(
+      new KinesisVideoError(
+        'KVS_PUT_MEDIA_CONNECTION_FAILED',
+        `PutMedia connection ${this.o.connectionId}: ${what} with ${this.inFlight.size} fragment(s) unconfirmed; they will be sent again.`,
+      ),
+      !this.responded,
+    );
+  }
+
+  // ---------------------------------------------------------------- ACKs
+
+  private onAckOutputs(outputs: AckParserOutput[]): void {
+    for (const output of outputs) {
+      if (this.done) return;
+      if (output.type === 'MALFORMED') {
+        this.o.onEvent({ type: 'malformed-ack', connectionId: this.o.connectionId, ack: output });
+        continue;
+      }
+      this.onAck(output);
+    }
+  }
+
+  private onAck(ack: Ack): void {
+    const id = this.o.connectionId;
+    if (ack.type === 'IDLE') {
+      // Not liveness: IDLE while we have unconfirmed data means the service is not seeing it.
+      this.o.onEvent({ type: 'ack', connectionId: id, ack, seq: undefined });
+      return;
+    }
+    this.lastLivenessAt = this.o.clock.now();
+    if (ack.type === 'ERROR') {
+      this.onErrorAck(ack);
+      return;
+    }
+    const entry = this.inFlight.get(ack.fragmentTimecode);
+    if (entry === undefined) {
+      // With no retention a stray PERSISTED may follow the RECEIVED that freed the fragment.
+      if (!(ack.type === 'PERSISTED' && this.o.freeOn === 'RECEIVED')) this.o.onEvent({ type: 'unmatched-ack', connectionId: id, ack });
+      return;
+    }
+    this.o.onEvent({ type: 'ack', connectionId: id, ack, seq: entry.fragment.seq });
+    if (ack.type === 'RECEIVED') {
+      entry.received = true;
+      if (this.o.freeOn === 'RECEIVED') this.free(entry, 'received');
+    } else if (ack.type === 'PERSISTED') {
+      this.free(entry, 'persisted');
+    }
+  }
+
+  private free(entry: InFlight, reason: 'persisted' | 'received' | 'skipped', detail?: string): void {
+    this.inFlight.delete(entry.fragment.fragmentTimecodeMs);
+    this.o.attempts.delete(entry.fragment.seq);
+    if (reason !== 'skipped') this.progress += 1;
+    if (reason === 'skipped') this.o.onEvent({ type: 'fragment-skipped', fragment: entry.fragment, reason: detail ?? 'skipped' });
+    this.o.store.release(entry.fragment.seq, reason, detail).catch(() => {
+      // The index entry is gone already; a file left behind is resent after a restart (a duplicate, not a loss).
+    });
+    const waiter = this.inFlightWaiter;
+    this.inFlightWaiter = undefined;
+    waiter?.();
+  }
+
+  /** Which in-flight fragment an ERROR ACK is about: by timecode, else the one the service was reading. */
+  private blame(ack: ErrorAck): InFlight | undefined {
+    if (ack.fragmentTimecode !== undefined) {
+      const exact = this.inFlight.get(ack.fragmentTimecode);
+      if (exact !== undefined) return exact;
+    }
+    for (const entry of this.inFlight.values()) if (!entry.received) return entry;
+    return this.inFlight.values().next().value;
+  }
+
+  private onErrorAck(ack: ErrorAck): void {
+    const errorClass = classifyAckError(ack.errorId);
+    const target = this.blame(ack);
+    this.o.onEvent({ type: 'error-ack', connectionId: this.o.connectionId, ack, errorClass, seq: target?.fragment.seq });
+    const what = `${errorClass.name} (ErrorId ${ack.errorId})`;
+    switch (errorClass.action) {
+      case 'skip':
+        if (target !== undefined) this.free(target, 'skipped', `the service rejected it: ${what}`);
+        this.finish({ kind: 'reconnect', reason: what });
+        return;
+      case 'reconnect':
+        this.finish({ kind: 'reconnect', reason: what });
+        return;
+      case 'retry': {
+        if (target !== undefined) {
+          const n = (this.o.attempts.get(target.fragment.seq) ?? 0) + 1;
+          this.o.attempts.set(target.fragment.seq, n);
+          if (n >= this.o.maxAttemptsPerFragment) {
+            this.free(target, 'skipped', `gave up after ${n} attempts, last error ${what}`);
+          }
+        }
+        this.fail(
+          new KinesisVideoError('KVS_PUT_MEDIA_ERROR_ACK', `PutMedia reported ${what}; reconnecting to send it again.`, {
+            awsError: String(ack.errorId),
+          }),
+          false,
+          ack.errorId === 4008,
+        );
+        return;
+      }
+      case 'stop': {
+        const code = ack.errorId === 4507 ? 'KVS_STREAM_DELETED' : 'KVS_KMS_ERROR';
+        const advice =
+          ack.errorId === 4507 ? 'the stream was deleted; recreate it (or enable create) and restart the sink' : "fix the stream's KMS key (or its key policy) and restart the sink";
+        this.finish({
+          kind: 'stopped',
+          error: new KinesisVideoError(code, `PutMedia reported ${what}: ${advice}.`, { awsError: String(ack.errorId), retryable: false }),
+        });
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- watchdog
+
+  private async watchdog(): Promise<void> {
+    const { clock, sleep, timing } = this.o;
+    while (!this.done) {
+      try {
+        await sleep(timing.watchdogIntervalMs, this.hard.signal);
+      } catch {
+        return;
+      }
+      if (this.done) return;
+      const now = clock.now();
+      if (!this.connected) {
+        if (now - this.openedAt >= timing.connectTimeoutMs) {
+          this.fail(new KinesisVideoError('KVS_PUT_MEDIA_CONNECTION_FAILED', `PutMedia could not connect within ${timing.connectTimeoutMs} ms.`), true);
+        }
+        continue;
+      }
+      if (this.drainingSince !== undefined) {
+        if (now - this.drainingSince >= timing.drainTimeoutMs) {
+          // Unconfirmed fragments stay in the store and go out again on the next connection.
+          this.endedGracefully();
+        }
+        continue;
+      }
+      const outstanding = this.writing || this.inFlight.size > 0;
+      if (outstanding && now - this.lastLivenessAt >= timing.stalenessMs) {
+        this.fail(
+          new KinesisVideoError(
+            'KVS_PUT_MEDIA_STALE',
+            `PutMedia connection ${this.o.connectionId} is stale: no ACK and no write progress for ${now - this.lastLivenessAt} ms with ${this.inFlight.size} fragment(s) unconfirmed.`,
+          ),
+          false,
+        );
+        return;
+      }
+      if (this.sentCount > 0 && now >= this.rotateAt) this.requestGracefulEnd('rotation');
+    }
+  }
+}
+
+function toKvsError(error: unknown): KinesisVideoError {
+  if (error instanceof KinesisVideoError) return error;
+  const e = error as NodeJS.ErrnoException;
+  return new KinesisVideoError('KVS_PUT_MEDIA_CONNECTION_FAILED', `PutMedia failed: ${e?.code ?? ''} ${e?.message ?? String(error)}`.trim(), {
+    cause: error,
+  });
+}
+
+/** Runs one session to its end. */
+export function runPutMediaSession(options: PutMediaSessionOptions): { session: PutMediaSession; outcome: Promise<SessionOutcome> } {
+  const session = new PutMediaSession(options);
+  return { session, outcome: session.run() };
+}

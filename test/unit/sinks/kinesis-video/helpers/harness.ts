@@ -1,0 +1,106 @@
+/**
+ * Wires a real KinesisVideoSink to a fake control plane and a fake PutMedia server on 127.0.0.1, with fake
+ * time, a seeded RNG and a temp store directory. `close()` releases everything.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Rng } from '../../../../../src/core/clock.js';
+import { staticCredentials } from '../../../../../src/aws/credentials.js';
+import { KinesisVideoSink, type KinesisVideoSinkOptions } from '../../../../../src/sinks/kinesis-video/sink.js';
+import { EventLog } from './events.js';
+import { FakeKvsControlPlane } from './fake-control-plane.js';
+import { FakePutMediaServer, type FakePutMediaServerOptions } from './fake-put-media-server.js';
+import { FakeTime, seededRng } from './fake-time.js';
+import { FRAGMENT_MS, tcOf, testCluster, testStreamHeader } from './test-media.js';
+
+export interface HarnessOptions {
+  readonly server?: FakePutMediaServerOptions;
+  /** Retention of the stream the control plane knows (default 24 h); undefined stream with `noStream`. */
+  readonly retentionHours?: number;
+  readonly noStream?: boolean;
+  readonly sink?: Partial<KinesisVideoSinkOptions>;
+  readonly rng?: Rng;
+  /** Start with the PutMedia server down (connection refused). */
+  readonly serverDown?: boolean;
+  /** Reuse a store directory (restart tests). */
+  readonly dir?: string;
+  /** DescribeStream calls a created stream stays CREATING (default 0). */
+  readonly describesUntilActiveOnCreate?: number;
+}
+
+export class Harness {
+  readonly events = new EventLog();
+  sink!: KinesisVideoSink;
+
+  private constructor(
+    readonly time: FakeTime,
+    readonly server: FakePutMediaServer,
+    readonly controlPlane: FakeKvsControlPlane,
+    readonly dir: string,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const time = new FakeTime();
+    const server = new FakePutMediaServer(options.server);
+    await server.start();
+    if (options.serverDown) await server.stop();
+    const controlPlane = new FakeKvsControlPlane();
+    await controlPlane.start();
+    controlPlane.dataEndpoint = server.url;
+    controlPlane.describesUntilActiveOnCreate = options.describesUntilActiveOnCreate ?? 0;
+    if (!options.noStream) controlPlane.addStream('cam-1', options.retentionHours ?? 24);
+    const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'kedge-kvs-delivery-')));
+    const h = new Harness(time, server, controlPlane, dir, options.dir === undefined);
+    await h.openSink(options);
+    return h;
+  }
+
+  async openSink(options: HarnessOptions = {}): Promise<KinesisVideoSink> {
+    this.sink = await KinesisVideoSink.open({
+      stream: { streamName: 'cam-1' },
+      region: 'us-east-1',
+      endpoint: this.controlPlane.url,
+      credentials: staticCredentials({ accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }),
+      controlPlaneMaxAttempts: 1,
+      store: { dir: this.dir, maxBytes: 50_000_000, maxDurationMs: 3_600_000, fsync: 'never' },
+      clock: this.time.clock,
+      sleep: this.time.sleep,
+      rng: options.rng ?? seededRng(7),
+      onEvent: this.events.listener,
+      ...options.sink,
+    });
+    return this.sink;
+  }
+
+  async header(label?: string): Promise<void> {
+    await this.sink.putHeader(testStreamHeader(label));
+  }
+
+  /** Appends test fragments i in [from, from+count), 2 s apart. */
+  async append(from: number, count = 1, bytes = 2000): Promise<void> {
+    for (let i = from; i < from + count; i += 1) {
+      await this.sink.putFragment(testCluster(tcOf(i), bytes), { fragmentTimecodeMs: tcOf(i), durationMs: FRAGMENT_MS, keyframe: true });
+    }
+  }
+
+  /** Waits for the next backoff and lets it run out; returns its delay. */
+  async passBackoff(nth: number): Promise<number> {
+    const retry = await this.events.next('retrying', () => true, nth);
+    await this.time.advance(retry.delayMs);
+    return retry.delayMs;
+  }
+
+  /** Resolves once `n` fragments have been freed for `reason` in total. */
+  async freed(n: number, reason: 'persisted' | 'received' | 'skipped' = 'persisted'): Promise<void> {
+    await this.events.until(() => this.events.of('freed').filter((e) => e.reason === reason).length >= n);
+  }
+
+  async close(): Promise<void> {
+    await this.sink.close();
+    await this.server.close();
+    await this.controlPlane.close();
+    if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
