@@ -81,7 +81,19 @@ export function formatResult(result: BenchResult): string {
     const v = cpuMsPerThousand(r);
     return v === undefined ? '' : fmt(v, 1);
   };
-  const rows = result.rows.map((r) => [r.target, r.operation, fmt(r.records), fmt(r.seconds, 2), fmt(recordsPerSecond(r)), fmt(mibPerSecond(r), 1), cpu(r), fmt(r.failures)]);
+  // The CPU column only for modules that measure a server process.
+  const withCpu = result.rows.some((r) => r.serverCpuSeconds !== undefined);
+  const header = ['target', 'operation', 'records', 'seconds', 'records/s', 'MiB/s', ...(withCpu ? ['server CPU ms/1k rec'] : []), 'failures'];
+  const rows = result.rows.map((r) => [
+    r.target,
+    r.operation,
+    fmt(r.records),
+    fmt(r.seconds, 2),
+    fmt(recordsPerSecond(r)),
+    fmt(mibPerSecond(r), 1),
+    ...(withCpu ? [cpu(r)] : []),
+    fmt(r.failures),
+  ]);
   const ratioRows = result.ratios.map((q) => {
     const value = ratioOf(result, q);
     const verdict = q.goal === undefined || value === undefined ? '' : value >= q.goal ? `goal >= ${q.goal}x: met` : `goal >= ${q.goal}x: MISSED`;
@@ -90,7 +102,7 @@ export function formatResult(result: BenchResult): string {
   });
   return [
     `== ${result.title}`,
-    table(['target', 'operation', 'records', 'seconds', 'records/s', 'MiB/s', 'server CPU ms/1k rec', 'failures'], rows),
+    table(header, rows),
     ...(ratioRows.length > 0 ? ['', table(['ratio (records/s)', 'operation', 'value', 'goal'], ratioRows)] : []),
     ...result.notes.map((n) => `note: ${n}`),
   ].join('\n');

@@ -34,13 +34,21 @@ export class OwnedChild {
     };
     this.process.stdout?.on('data', keep);
     this.process.stderr?.on('data', keep);
+    // If this process dies without stopping the child (an uncaught error, process.exit), take the child with it
+    // rather than leave a server running, orphaned, on a port nobody knows.
+    const killOnExit = (): void => {
+      this.process.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
     this.exited = new Promise((resolve) => {
       this.process.once('exit', (code, signal) => {
+        process.off('exit', killOnExit);
         this.exitInfo = { code, signal };
         resolve(this.exitInfo);
       });
       // A spawn failure (ENOENT, ...) emits 'error' and no 'exit'.
       this.process.once('error', (err) => {
+        process.off('exit', killOnExit);
         this.tail += `\n[spawn error] ${err.message}`;
         this.exitInfo = { code: -1, signal: null };
         resolve(this.exitInfo);
