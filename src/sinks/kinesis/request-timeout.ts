@@ -1,6 +1,7 @@
 /**
  * Runs one SDK call under a per-request timeout (one timer per request, never per record) and an
- * optional caller signal (the producer aborts in-flight requests when it closes).
+ * optional caller signal (the producer aborts in-flight requests when it closes). The call is raced
+ * against the timer: a request handler that ignores the abort signal still cannot hang the sender.
  */
 import { SinkRequestTimeoutError } from './errors.js';
 
@@ -10,13 +11,40 @@ export async function withRequestTimeout<T>(
   signal: AbortSignal | undefined,
   call: (abortSignal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onCallerAbort = (): void => controller.abort(signal?.reason);
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const reason = new DOMException(`${operation} timed out after ${timeoutMs} ms`, 'TimeoutError');
+      controller.abort(reason);
+      reject(new SinkRequestTimeoutError(operation, timeoutMs, reason));
+    }, timeoutMs);
+  });
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal === undefined) return;
+    if (signal.aborted) {
+      onCallerAbort();
+      reject(signal.reason);
+      return;
+    }
+    signal.addEventListener(
+      'abort',
+      () => {
+        onCallerAbort();
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+  const running = call(controller.signal);
   try {
-    return await call(combined);
-  } catch (error) {
-    // Only our timer turns into a timeout; a caller abort surfaces as the SDK's AbortError.
-    if (timeout.aborted && !(signal?.aborted ?? false)) throw new SinkRequestTimeoutError(operation, timeoutMs, timeout.reason);
-    throw error;
+    return await Promise.race([running, expired, aborted]);
+  } finally {
+    clearTimeout(timer);
+    // The loser may still settle later; nobody waits for it.
+    running.catch(() => undefined);
+    expired.catch(() => undefined);
+    aborted.catch(() => undefined);
   }
 }

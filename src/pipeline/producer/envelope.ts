@@ -1,0 +1,95 @@
+/**
+ * The spool entry of one user record: a compact binary envelope, never JSON (no per-record
+ * stringify/parse on the hot path). Little-endian:
+ *
+ * | offset | bytes | field |
+ * |-------:|------:|-------|
+ * | 0      | 1     | flags: high nibble = envelope version (1); bit 0 = has ExplicitHashKey |
+ * | 1      | 6     | acceptedAtMs, u48 (wall clock; for the record TTL after a restart) |
+ * | 7      | 2     | partition key length in UTF-8 bytes, u16 (0 for Firehose) |
+ * | 9      | n     | partition key, UTF-8 |
+ * | 9+n    | 1 + m | if flag bit 0: EHK length m (u8), then m ASCII digits |
+ * | …      | rest  | the record's data |
+ *
+ * The spool's CRC covers the whole envelope, so a damaged one never reaches decode.
+ */
+import { EnvelopeError } from './errors.js';
+import type { PendingRecord } from './pending.js';
+
+const VERSION = 1;
+const VERSION_BITS = VERSION << 4;
+const FLAG_EXPLICIT_HASH_KEY = 0x01;
+export const ENVELOPE_FIXED_BYTES = 9;
+
+/** A record as it comes back out of the spool. `data` is a view into the read buffer. */
+export interface DecodedEnvelope {
+  readonly data: Buffer;
+  readonly partitionKey: string;
+  readonly partitionKeyBytes: number;
+  readonly explicitHashKey: string | undefined;
+  readonly acceptedAtMs: number;
+}
+
+/** `partitionKeyBytes` is the UTF-8 length of the key (the caller measured it during validation). */
+export function encodeEnvelope(
+  data: Uint8Array,
+  partitionKey: string,
+  partitionKeyBytes: number,
+  explicitHashKey: string | undefined,
+  acceptedAtMs: number,
+): Buffer {
+  const ehkBytes = explicitHashKey === undefined ? 0 : 1 + explicitHashKey.length;
+  const out = Buffer.allocUnsafe(ENVELOPE_FIXED_BYTES + partitionKeyBytes + ehkBytes + data.byteLength);
+  out[0] = VERSION_BITS | (explicitHashKey === undefined ? 0 : FLAG_EXPLICIT_HASH_KEY);
+  out.writeUIntLE(Math.max(0, Math.floor(acceptedAtMs)), 1, 6);
+  out.writeUInt16LE(partitionKeyBytes, 7);
+  let offset = ENVELOPE_FIXED_BYTES;
+  if (partitionKeyBytes > 0) offset += out.write(partitionKey, offset, 'utf8');
+  if (explicitHashKey !== undefined) {
+    out[offset++] = explicitHashKey.length;
+    offset += out.write(explicitHashKey, offset, 'latin1');
+  }
+  out.set(data, offset);
+  return out;
+}
+
+export function decodeEnvelope(payload: Buffer): DecodedEnvelope {
+  if (payload.length < ENVELOPE_FIXED_BYTES || payload[0]! >> 4 !== VERSION) {
+    throw new EnvelopeError(
+      `Spool entry is not a version ${VERSION} record envelope (${payload.length} bytes, first byte ${payload[0] ?? 'none'}); ` +
+        'it was written by another kedge version or another program. It is dead-lettered.',
+    );
+  }
+  const flags = payload[0]!;
+  const acceptedAtMs = payload.readUIntLE(1, 6);
+  const partitionKeyBytes = payload.readUInt16LE(7);
+  let offset = ENVELOPE_FIXED_BYTES + partitionKeyBytes;
+  if (offset > payload.length) throw new EnvelopeError(`Spool entry's partition key (${partitionKeyBytes} bytes) runs past its end.`);
+  const partitionKey = partitionKeyBytes === 0 ? '' : payload.toString('utf8', ENVELOPE_FIXED_BYTES, offset);
+  let explicitHashKey: string | undefined;
+  if ((flags & FLAG_EXPLICIT_HASH_KEY) !== 0) {
+    const length = payload[offset];
+    if (length === undefined || offset + 1 + length > payload.length) throw new EnvelopeError("Spool entry's ExplicitHashKey runs past its end.");
+    explicitHashKey = payload.toString('latin1', offset + 1, offset + 1 + length);
+    offset += 1 + length;
+  }
+  return { data: payload.subarray(offset), partitionKey, partitionKeyBytes, explicitHashKey, acceptedAtMs };
+}
+
+/**
+ * Decodes straight into the sender's record (one object per record instead of two). `countKeyBytes`:
+ * the size the service counts includes the partition key (Kinesis) or not (Firehose).
+ */
+export function decodeRecord(payload: Buffer, seq: number, countKeyBytes: boolean, queuedAtMs: number): PendingRecord {
+  const decoded = decodeEnvelope(payload);
+  return {
+    seq,
+    data: decoded.data,
+    partitionKey: decoded.partitionKey,
+    explicitHashKey: decoded.explicitHashKey,
+    size: countKeyBytes ? decoded.data.byteLength + decoded.partitionKeyBytes : decoded.data.byteLength,
+    acceptedAtMs: decoded.acceptedAtMs,
+    attempts: 0,
+    queuedAtMs,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * What `put()` does before the spool: turn the caller's value into bytes, check it against the sink's
+ * limits (core/record-validation.ts, stable codes), and pack it into a spool envelope. A record that
+ * fails here could never be delivered, so it is refused now rather than dead-lettered later.
+ */
+import { InvalidRecordError, validateFirehoseRecord, validateKinesisRecord } from '../../core/record-validation.js';
+import { encodeEnvelope } from './envelope.js';
+
+/** Bytes as they are, a string as UTF-8, anything else as its JSON text. */
+export type RecordInput = Uint8Array | string | number | boolean | null | object;
+
+export interface PutOptions {
+  /** Kinesis: picks the shard (1–256 characters). Default: a random key per record. Ignored by Firehose. */
+  readonly partitionKey?: string;
+  /** Kinesis: a decimal hash key in [0, 2^128 − 1] that overrides the partition key's hash. Ignored by Firehose. */
+  readonly explicitHashKey?: string;
+}
+
+/** `'json'`: a newline after records put as JSON values; `'always'`: after every record not ending in one. */
+export type NewlineMode = 'never' | 'json' | 'always';
+
+export interface RecordRules {
+  readonly kind: 'kinesis' | 'firehose';
+  /** Kinesis: data plus UTF-8 partition key; Firehose: data. */
+  readonly maxRecordBytes: number;
+  readonly newline: NewlineMode;
+}
+
+const NEWLINE = 0x0a;
+
+/** Turns a put() value into the record's bytes (a caller's buffer is used as is, not copied). */
+export function toRecordData(input: RecordInput, newline: NewlineMode): Uint8Array {
+  let data: Uint8Array;
+  let isJson = false;
+  if (input instanceof Uint8Array) {
+    data = input;
+  } else if (typeof input === 'string') {
+    data = Buffer.from(input, 'utf8');
+  } else {
+    data = Buffer.from(jsonText(input), 'utf8');
+    isJson = true;
+  }
+  const wantsNewline = newline === 'always' || (newline === 'json' && isJson);
+  if (wantsNewline && (data.byteLength === 0 || data[data.byteLength - 1] !== NEWLINE)) {
+    const withNewline = Buffer.allocUnsafe(data.byteLength + 1);
+    withNewline.set(data, 0);
+    withNewline[data.byteLength] = NEWLINE;
+    data = withNewline;
+  }
+  return data;
+}
+
+function jsonText(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidRecordError(
+      'RECORD_DATA_INVALID',
+      `Record could not be serialised as JSON (${(error as Error).message}). Pass a Buffer, a string, or a JSON-serialisable value without cycles or BigInts.`,
+    );
+  }
+  if (text === undefined) {
+    throw new InvalidRecordError(
+      'RECORD_DATA_INVALID',
+      `Record of type ${typeof value} has no JSON form. Pass a Buffer, a string, or a JSON-serialisable value.`,
+    );
+  }
+  return text;
+}
+
+/** Makes the per-producer random partition keys: a random prefix and a counter (cheap, spreads over shards by MD5). */
+export class PartitionKeySource {
+  #counter = 0;
+  constructor(private readonly prefix: string) {}
+
+  next(): string {
+    this.#counter = (this.#counter + 1) % Number.MAX_SAFE_INTEGER;
+    return this.prefix + this.#counter.toString(36);
+  }
+}
+
+/** Validates the record for the sink and returns its spool envelope. Throws InvalidRecordError. */
+export function prepareEnvelope(
+  input: RecordInput,
+  options: PutOptions | undefined,
+  rules: RecordRules,
+  keys: PartitionKeySource,
+  nowMs: number,
+): Buffer {
+  if (input === undefined) {
+    throw new InvalidRecordError('RECORD_DATA_INVALID', 'put() needs a record: a Buffer, Uint8Array, string or JSON-serialisable value, got undefined.');
+  }
+  const data = toRecordData(input, rules.newline);
+  if (rules.kind === 'firehose') {
+    validateFirehoseRecord(data, { maxRecordBytes: rules.maxRecordBytes });
+    return encodeEnvelope(data, '', 0, undefined, nowMs);
+  }
+  const partitionKey = options?.partitionKey ?? keys.next();
+  const explicitHashKey = options?.explicitHashKey;
+  const size = validateKinesisRecord({ data, partitionKey, explicitHashKey }, { maxRecordBytes: rules.maxRecordBytes });
+  const partitionKeyBytes = size - data.byteLength;
+  return encodeEnvelope(data, partitionKey, partitionKeyBytes, explicitHashKey, nowMs);
+}
