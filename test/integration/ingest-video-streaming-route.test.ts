@@ -109,6 +109,16 @@ describe('streaming-request routes', () => {
     expect(observed.chunksSeen).toBe(2);
   });
 
+  it('send the response head at once, before the answer has any body (a PutMedia 200 precedes the first ACK)', async () => {
+    const { url } = await start();
+    const req = http.request(`${url}/echo`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent: false });
+    req.on('error', () => {});
+    req.flushHeaders(); // no body byte sent: the handler has nothing to answer yet
+    const res = await new Promise<http.IncomingMessage>((resolve) => req.on('response', resolve));
+    expect(res.statusCode).toBe(200);
+    req.destroy();
+  });
+
   it('do the same over h2c', async () => {
     const { url } = await start();
     const session = http2.connect(url);

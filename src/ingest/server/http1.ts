@@ -44,6 +44,9 @@ async function respond(res: http.ServerResponse, response: IngestResponse | Stre
   if (close) res.shouldKeepAlive = false;
   if ('stream' in response) {
     res.writeHead(response.status, response.headers);
+    // The head goes out now, not with the first chunk: a streamed answer (PutMedia's 200, a live GetMedia)
+    // may have nothing to send for a while.
+    res.flushHeaders();
     await writeStreamingBody(res, response.stream);
     return;
   }
