@@ -50,8 +50,8 @@ function service(observed: Observed): PathService {
   };
   return {
     routes: [
-      { method: 'POST', path: '/echo', signingName: 'kinesisvideo', streamingBody: true, handle: (r) => echo(r, false) },
-      { method: 'POST', path: '/first', signingName: 'kinesisvideo', streamingBody: true, handle: (r) => echo(r, true) },
+      { method: 'POST', path: '/echo', signingName: 'kinesisvideo', streamingBody: true, handle: (r: StreamingIngestRequest) => echo(r, false) },
+      { method: 'POST', path: '/first', signingName: 'kinesisvideo', streamingBody: true, handle: (r: StreamingIngestRequest) => echo(r, true) },
       {
         method: 'POST',
         path: '/refuse',
