@@ -8,7 +8,7 @@
  * when the parameter sets change (a restarted encoder with other settings, a resolution change) a new
  * header is emitted before the fragment that needs it.
  *
- * Pure: no timers, no I/O. The producer calls closeIfIdle() from its one coarse timer.
+ * Pure: no timers, no I/O. The producer's one coarse timer calls flush(out, 'idle') when the camera goes quiet.
  */
 import { buildAvcc, NalType, parseSps, type AccessUnit, type NalUnit, type ParameterSets } from '../media/h264/index.js';
 import { encodeCluster, encodeStreamHeader, lengthPrefixedPayloadFor, type MkvFrame } from './video-mkv.js';
@@ -74,7 +74,6 @@ export class GopFragmenter {
   private open: OpenFrame[] = [];
   private waitingForKeyframe = true;
   private lastTimecode = Number.NEGATIVE_INFINITY;
-  private lastArrivalMs: number | undefined;
   private currentParameterSets: Uint8Array | undefined;
   private header: VideoHeader | undefined;
   private counters = { framesIn: 0, framesInFragments: 0, droppedWaitingForKeyframe: 0, droppedNoParameterSets: 0, fragments: 0, headers: 0, timestampsAdjusted: 0 };
@@ -86,12 +85,11 @@ export class GopFragmenter {
   }
 
   /**
-   * Adds one access unit. `fallback` is the parser's latest parameter sets, used when a keyframe carries
-   * none of its own. `arrivalMs` is when it arrived (for the idle timeout). Outputs are appended to `out`.
+   * Adds one access unit. `fallback` gives the latest parameter sets seen, for a keyframe that carries none
+   * of its own (called only then). Outputs are appended to `out`.
    */
-  push(au: AccessUnit, fallback: ParameterSets | undefined, arrivalMs: number, out: FragmenterOutput[]): void {
+  push(au: AccessUnit, fallback: ParameterSets | undefined | (() => ParameterSets | undefined), out: FragmenterOutput[]): void {
     this.counters.framesIn += 1;
-    this.lastArrivalMs = arrivalMs;
     let timecode = au.timestampMs;
     if (timecode <= this.lastTimecode) {
       // KVS wants every frame after the previous fragment's last one (4004); a wall clock stepped back by
@@ -115,17 +113,12 @@ export class GopFragmenter {
     this.lastTimecode = timecode;
   }
 
-  /** Closes the open fragment if no frame arrived for `idleMs` (a stalled camera). */
-  closeIfIdle(nowMs: number, idleMs: number, out: FragmenterOutput[]): void {
-    if (this.open.length > 0 && this.lastArrivalMs !== undefined && nowMs - this.lastArrivalMs >= idleMs) {
-      this.close('idle', undefined, out);
-      this.waitingForKeyframe = true;
-    }
-  }
-
-  /** Closes the open fragment now (the camera stopped or restarts); the next fragment starts at a keyframe. */
-  flush(out: FragmenterOutput[]): void {
-    this.close('flush', undefined, out);
+  /**
+   * Closes the open fragment now (the camera stopped, restarts, or went quiet: `idle`); the next fragment
+   * starts at a keyframe.
+   */
+  flush(out: FragmenterOutput[], reason: 'flush' | 'idle' = 'flush'): void {
+    this.close(reason, undefined, out);
     this.waitingForKeyframe = true;
   }
 
@@ -142,8 +135,8 @@ export class GopFragmenter {
     return { ...this.counters };
   }
 
-  private startFragment(au: AccessUnit, fallback: ParameterSets | undefined, out: FragmenterOutput[]): boolean {
-    const sets = parameterSetsOf(au.nalUnits) ?? (fallback === undefined ? undefined : { sps: fallback.sps.data, pps: fallback.pps.map((p) => p.data) });
+  private startFragment(au: AccessUnit, fallback: ParameterSets | undefined | (() => ParameterSets | undefined), out: FragmenterOutput[]): boolean {
+    const sets = parameterSetsOf(au.nalUnits) ?? fromParameterSets(typeof fallback === 'function' ? fallback() : fallback);
     if (sets === undefined) {
       this.counters.droppedNoParameterSets += 1;
       this.waitingForKeyframe = true;
@@ -190,6 +183,10 @@ function parameterSetsOf(nalUnits: readonly NalUnit[]): { sps: Uint8Array; pps: 
     else if (n.type === NalType.Pps) pps.push(n.data);
   }
   return sps !== undefined && pps.length > 0 ? { sps, pps } : undefined;
+}
+
+function fromParameterSets(sets: ParameterSets | undefined): { sps: Uint8Array; pps: Uint8Array[] } | undefined {
+  return sets === undefined ? undefined : { sps: sets.sps.data, pps: sets.pps.map((p) => p.data) };
 }
 
 function concat(parts: readonly Uint8Array[]): Buffer {

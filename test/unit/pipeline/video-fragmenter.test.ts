@@ -26,7 +26,7 @@ function parse(name: string, startMs: number, fps = 25): Parsed {
 /** Feeds access units (with a fixed arrival time) and returns what came out, split by kind. */
 function run(fragmenter: GopFragmenter, parsed: Parsed, aus: readonly AccessUnit[] = parsed.aus, flush = true): { headers: VideoHeader[]; fragments: VideoFragment[]; outputs: FragmenterOutput[] } {
   const outputs: FragmenterOutput[] = [];
-  for (const au of aus) fragmenter.push(au, parsed.parser.parameterSets(), au.timestampMs, outputs);
+  for (const au of aus) fragmenter.push(au, () => parsed.parser.parameterSets(), outputs);
   if (flush) fragmenter.flush(outputs);
   return {
     outputs,
@@ -123,17 +123,14 @@ describe('GOP fragmenter', () => {
     for (let i = 1; i < blocks.length; i += 1) expect(blocks[i]!.type === 'simpleBlock' && blocks[i - 1]!.type === 'simpleBlock' && blocks[i]!.timecode > blocks[i - 1]!.timecode).toBe(true);
   });
 
-  it('closes the open fragment when the camera has been silent for the idle timeout, then waits for a keyframe', () => {
+  it('closes the open fragment on an idle flush and then waits for a keyframe, dropping what comes before it', () => {
     const parsed = parse(X264, T0);
     const fragmenter = new GopFragmenter();
     const outputs: FragmenterOutput[] = [];
-    for (const au of parsed.aus.slice(0, 20)) fragmenter.push(au, parsed.parser.parameterSets(), au.timestampMs, outputs);
-    const lastArrival = parsed.aus[19]!.timestampMs;
-    fragmenter.closeIfIdle(lastArrival + 4_999, 5_000, outputs);
-    expect(outputs.filter((o) => o.kind === 'fragment')).toHaveLength(0);
-    fragmenter.closeIfIdle(lastArrival + 5_000, 5_000, outputs);
+    for (const au of parsed.aus.slice(0, 20)) fragmenter.push(au, undefined, outputs);
+    fragmenter.flush(outputs, 'idle');
     expect(outputs.filter((o) => o.kind === 'fragment').map((o) => (o.kind === 'fragment' ? [o.fragment.frames, o.fragment.closedBy] : []))).toEqual([[20, 'idle']]);
-    for (const au of parsed.aus.slice(20, 30)) fragmenter.push(au, parsed.parser.parameterSets(), au.timestampMs, outputs);
+    for (const au of parsed.aus.slice(20, 30)) fragmenter.push(au, undefined, outputs);
     expect(fragmenter.openFrames).toBe(0);
     expect(fragmenter.stats().droppedWaitingForKeyframe).toBe(10);
   });
@@ -156,8 +153,8 @@ describe('GOP fragmenter', () => {
     const bare: AccessUnit = { ...parsed.aus[0]!, nalUnits: idrOnly };
     const fragmenter = new GopFragmenter();
     const outputs: FragmenterOutput[] = [];
-    fragmenter.push(bare, undefined, T0, outputs);
-    fragmenter.push(parsed.aus[1]!, undefined, T0 + 40, outputs);
+    fragmenter.push(bare, undefined, outputs);
+    fragmenter.push(parsed.aus[1]!, undefined, outputs);
     fragmenter.flush(outputs);
     expect(outputs).toEqual([]);
     expect(fragmenter.stats()).toMatchObject({ droppedNoParameterSets: 1, droppedWaitingForKeyframe: 1 });

@@ -1,0 +1,474 @@
+/**
+ * The video producer: one camera to one Kinesis video stream.
+ *
+ *   camera (supervised ffmpeg / rpicam-vid) -> Annex B -> access units (capture-time stamps)
+ *     -> GOP fragmenter -> MKV cluster -> fragment store (disk ring) -> PutMedia session (ACK-driven)
+ *
+ * Capture never waits for the network: a fragment is on disk (fsynced) about a millisecond after its last
+ * frame, whatever the link does. Offline, the camera keeps recording into the bounded store; when the
+ * link returns, the backlog is uploaded (oldest first by default) and every fragment is freed only when
+ * the service says PERSISTED. A crash or reboot loses nothing the store holds: the next run sends it.
+ *
+ * This module only wires the parts (DESIGN.md §2: sources and sinks never import each other).
+ */
+import { randomBytes } from 'node:crypto';
+import { mathRng, systemClock, type Clock, type Rng, type Sleep } from '../core/clock.js';
+import { KedgeError } from '../core/errors.js';
+import { staticCredentials, type AwsCredentials, type CredentialProvider } from '../aws/credentials.js';
+import { AnnexBAccessUnitParser, type AccessUnit, type ParameterSets } from '../media/h264/index.js';
+import type { LocateOptions } from '../media/ffmpeg/index.js';
+import {
+  CameraCapture,
+  parseCameraSource,
+  silentLogger,
+  type CameraError,
+  type CameraSource,
+  type CaptureCommand,
+  type CaptureLogger,
+  type CaptureSettings,
+  type PlanProbes,
+  type RestartBackoff,
+  type StopTimeouts,
+} from '../sources/camera/index.js';
+import { KinesisVideoSink, type BacklogOrder, type KinesisVideoError, type KinesisVideoSinkOptions, type KvsDeliveryEvent } from '../sinks/kinesis-video/index.js';
+import type { FlushResult, VideoProducerEvent, VideoProducerListener, VideoProducerStats } from './video-events.js';
+
+export type { FlushResult, VideoProducerEvent, VideoProducerListener, VideoProducerStats };
+import { GopFragmenter, type FragmenterOutput, type VideoFragment } from './video-fragmenter.js';
+
+export interface VideoProducerOptions {
+  readonly streamName: string;
+  /** A parsed source, or the `--source` text: `test`, `v4l2:DEV`, `thermal:DEV`, `libcamera`, `rtsp://...`, `file:PATH`. */
+  readonly source: CameraSource | string;
+  readonly capture?: CaptureSettings;
+  readonly aws: {
+    readonly region: string;
+    /** Control-plane endpoint override (the local target's URL); PutMedia goes where GetDataEndpoint says. */
+    readonly endpoint?: string;
+    /** Keys, or a provider; default the SDK's chain (environment, profile, instance role). */
+    readonly credentials?: AwsCredentials | CredentialProvider;
+  };
+  /** Create the stream when it does not exist; `true` means 24 h retention. Default: report it missing. */
+  readonly create?: boolean | { readonly retentionHours: number };
+  readonly store: {
+    readonly dir: string;
+    /** Default 512 MiB. */
+    readonly maxBytes?: number;
+    /** Default 24 h: the longest link loss the store rides out (the oldest video is dropped first after that). */
+    readonly maxDurationMs?: number;
+    /** Default 'always': a fragment counts as stored only once fsynced. */
+    readonly fsync?: 'always' | 'never';
+  };
+  /** After an outage: 'oldest-first' (default) or 'live-first' (see sinks/kinesis-video/delivery-schedule.ts). */
+  readonly backlog?: BacklogOrder;
+  readonly fragments?: {
+    /** Close the open fragment when no frame arrived for this long (default 5 s; must stay under KVS's 30 s). */
+    readonly idleMs?: number;
+    /** Longest fragment (default 10 s, at most 20 s). */
+    readonly maxMs?: number;
+  };
+  readonly ffmpeg?: LocateOptions;
+  readonly camera?: {
+    /** A ready command instead of planning one from `source`. */
+    readonly command?: CaptureCommand;
+    readonly backoff?: RestartBackoff;
+    readonly stopTimeouts?: Partial<StopTimeouts>;
+    readonly probes?: Partial<PlanProbes>;
+  };
+  /** Further sink settings (session timing, delivery backoff...). */
+  readonly delivery?: Partial<Pick<KinesisVideoSinkOptions, 'timing' | 'backoff' | 'liveFirst' | 'maxInFlight' | 'maxAttemptsPerFragment' | 'controlPlaneMaxAttempts' | 'userAgent'>>;
+  readonly logger?: CaptureLogger;
+  readonly clock?: Clock;
+  readonly rng?: Rng;
+  readonly sleep?: Sleep;
+}
+
+export interface VideoProducer {
+  /** The capture command that runs (program, args, description). */
+  readonly command: CaptureCommand;
+  /** Adds a listener; returns a function that removes it. */
+  on(listener: VideoProducerListener): () => void;
+  stats(): VideoProducerStats;
+  /** Stops the camera gracefully and stores the last fragment; delivery goes on. */
+  stopCapture(): Promise<void>;
+  /**
+   * Resolves once every fragment stored so far (this run's and what earlier runs left) is confirmed by the
+   * service or accounted for (evicted, skipped); rejects with the error when delivery stops for good, or
+   * with the signal's reason when aborted.
+   */
+  flush(signal?: AbortSignal): Promise<FlushResult>;
+  /** Settles when capture is over (stopCapture, the end of a replay, or a camera failure it gave up on). */
+  readonly captureDone: Promise<CameraError | undefined>;
+  /** Stops capture and delivery; unconfirmed fragments stay in the store for the next run. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_STORE_BYTES = 512 * 1024 * 1024;
+const DEFAULT_STORE_DURATION_MS = 24 * 3_600_000;
+const DEFAULT_IDLE_MS = 5_000;
+const DEFAULT_RETENTION_HOURS = 24;
+
+export async function createVideoProducer(options: VideoProducerOptions): Promise<VideoProducer> {
+  const source = typeof options.source === 'string' ? parseCameraSource(options.source) : options.source;
+  const idleMs = options.fragments?.idleMs ?? DEFAULT_IDLE_MS;
+  if (!(idleMs > 0 && idleMs < 30_000)) throw new RangeError(`fragments.idleMs ${idleMs} must be in (0, 30000): KVS ends a PutMedia call after 30 s without data`);
+  // The camera first: a wrong device path fails here, before anything else is opened.
+  const capture = await CameraCapture.prepare({
+    source,
+    ...(options.capture === undefined ? {} : { settings: options.capture }),
+    ...(options.ffmpeg === undefined ? {} : { ffmpeg: options.ffmpeg }),
+    ...(options.camera?.command === undefined ? {} : { command: options.camera.command }),
+    ...(options.camera?.backoff === undefined ? {} : { backoff: options.camera.backoff }),
+    ...(options.camera?.stopTimeouts === undefined ? {} : { stopTimeouts: options.camera.stopTimeouts }),
+    ...(options.camera?.probes === undefined ? {} : { probes: options.camera.probes }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.rng === undefined ? {} : { rng: options.rng }),
+  });
+  const producer = new VideoProducerImpl(options, capture, idleMs);
+  await producer.open();
+  return producer;
+}
+
+function credentialProvider(credentials: AwsCredentials | CredentialProvider | undefined): CredentialProvider | undefined {
+  if (credentials === undefined || typeof credentials === 'function') return credentials;
+  return staticCredentials(credentials);
+}
+
+class VideoProducerImpl implements VideoProducer {
+  readonly command: CaptureCommand;
+  readonly captureDone: Promise<CameraError | undefined>;
+  private readonly clock: Clock;
+  private readonly logger: CaptureLogger;
+  private readonly listeners = new Set<VideoProducerListener>();
+  private readonly fragmenter: GopFragmenter;
+  private readonly outputs: FragmenterOutput[] = [];
+  private readonly units: AccessUnit[] = [];
+  private parser: AnnexBAccessUnitParser;
+  private sink!: KinesisVideoSink;
+  /** Stores run in order: a header before the fragments that need it. One promise per fragment, not per frame. */
+  private storeChain: Promise<void> = Promise.resolve();
+  private idleTimer: ReturnType<typeof setInterval> | undefined;
+  private resolveCaptureDone!: (error: CameraError | undefined) => void;
+  private deliveryError: KinesisVideoError | undefined;
+  private closed = false;
+  private lastStoredTimecodeMs = Number.NEGATIVE_INFINITY;
+  private bFramesWarned = false;
+  private lastDataMs = Number.POSITIVE_INFINITY;
+  /** The current silence has been handled (checkIdle runs once per silence). */
+  private idleHandled = true;
+  private lastParameterSets: ParameterSets | undefined;
+  private readonly waiters = new Set<() => void>();
+  private readonly counts = {
+    captured: 0,
+    stored: 0,
+    persisted: 0,
+    evicted: 0,
+    skipped: 0,
+    dropped: 0,
+    corrupt: 0,
+    bytesCaptured: 0,
+    ackErrors: 0,
+    connections: 0,
+    reconnects: 0,
+    parseErrors: 0,
+  };
+
+  constructor(
+    private readonly options: VideoProducerOptions,
+    private readonly capture: CameraCapture,
+    private readonly idleMs: number,
+  ) {
+    this.command = capture.command;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.fragmenter = new GopFragmenter({
+      segmentUid: randomBytes(16),
+      ...(options.fragments?.maxMs === undefined ? {} : { maxFragmentMs: options.fragments.maxMs }),
+    });
+    this.parser = this.newParser();
+    this.captureDone = new Promise((resolve) => (this.resolveCaptureDone = resolve));
+  }
+
+  async open(): Promise<void> {
+    const o = this.options;
+    const create = o.create === undefined || o.create === false ? undefined : { dataRetentionInHours: o.create === true ? DEFAULT_RETENTION_HOURS : o.create.retentionHours };
+    const credentials = credentialProvider(o.aws.credentials);
+    this.sink = await KinesisVideoSink.open({
+      stream: { streamName: o.streamName },
+      region: o.aws.region,
+      ...(o.aws.endpoint === undefined ? {} : { endpoint: o.aws.endpoint }),
+      ...(credentials === undefined ? {} : { credentials }),
+      ...(create === undefined ? {} : { create }),
+      store: {
+        dir: o.store.dir,
+        maxBytes: o.store.maxBytes ?? DEFAULT_STORE_BYTES,
+        maxDurationMs: o.store.maxDurationMs ?? DEFAULT_STORE_DURATION_MS,
+        ...(o.store.fsync === undefined ? {} : { fsync: o.store.fsync }),
+      },
+      ...(o.backlog === undefined ? {} : { backlog: o.backlog }),
+      ...o.delivery,
+      ...(o.clock === undefined ? {} : { clock: o.clock }),
+      ...(o.rng === undefined ? { rng: mathRng } : { rng: o.rng }),
+      ...(o.sleep === undefined ? {} : { sleep: o.sleep }),
+      onEvent: (event) => this.onDeliveryEvent(event),
+    });
+    void this.sink.done.then((error) => {
+      if (error === undefined) return;
+      this.deliveryError = error;
+      this.emit({ type: 'delivery-stopped', error });
+      this.wake();
+    });
+    this.capture.start({
+      onData: (chunk) => this.onData(chunk),
+      onRunStart: () => {
+        this.fallbackParameterSets();
+        this.parser = this.newParser();
+      },
+      onRunEnd: (graceful) => this.onRunEnd(graceful),
+      onEvent: (event) => this.emit({ type: 'camera', event }),
+    });
+    void this.capture.done.then((error) => {
+      this.resolveCaptureDone(error);
+      this.emit({ type: 'capture-ended', error });
+    });
+    // One coarse timer for the idle check, not one per frame.
+    this.idleTimer = setInterval(() => this.checkIdle(), Math.max(100, Math.floor(this.idleMs / 4)));
+    this.idleTimer.unref();
+  }
+
+  on(listener: VideoProducerListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: VideoProducerEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private newParser(): AnnexBAccessUnitParser {
+    return new AnnexBAccessUnitParser({ timestamps: { kind: 'clock', clock: this.clock } });
+  }
+
+  /**
+   * For a keyframe without SPS/PPS of its own: the current parser's, else the last ones seen (a restarted
+   * or reset parser has none yet). Asked only for such keyframes, not per frame.
+   */
+  private readonly fallbackParameterSets = (): ParameterSets | undefined => {
+    const current = this.parser.parameterSets();
+    if (current !== undefined) this.lastParameterSets = current;
+    return this.lastParameterSets;
+  };
+
+  /** The hot path: once per stdout chunk. */
+  private onData(chunk: Buffer): void {
+    this.counts.bytesCaptured += chunk.length;
+    this.idleHandled = false;
+    try {
+      this.parser.push(chunk, this.units);
+    } catch (error) {
+      // Not H.264 (or damaged beyond the parser's bounds): start over at the next start code and keyframe.
+      this.counts.parseErrors += 1;
+      this.logger.error({ err: error }, 'capture output is not H.264 the parser can use; skipping to the next keyframe');
+      this.parser = this.newParser();
+      this.fragmenter.flush(this.outputs);
+    }
+    this.take();
+  }
+
+  private take(): void {
+    const now = this.clock.now();
+    this.lastDataMs = now;
+    for (const au of this.units) {
+      if (au.bidirectional && !this.bFramesWarned) {
+        this.bFramesWarned = true;
+        this.logger.warn({}, 'the camera sends B-frames; KVS and kedge expect none (encode with -bf 0, or set the camera to baseline/main without B-frames)');
+      }
+      this.fragmenter.push(au, this.fallbackParameterSets, this.outputs);
+    }
+    this.units.length = 0;
+    if (this.outputs.length > 0) this.handleOutputs();
+  }
+
+  private onRunEnd(graceful: boolean): void {
+    // A process that exited cleanly wrote whole frames: its last one is complete. After a crash the last
+    // access unit may be cut short, so it is left out.
+    if (graceful) {
+      this.parser.end(this.units);
+      this.take();
+    }
+    this.fragmenter.flush(this.outputs);
+    this.handleOutputs();
+  }
+
+  /**
+   * No bytes for idleMs: the camera stalled. Its last frame is still in the parser (a frame is known to be
+   * complete only when the next one starts), so the parser is ended and replaced, and the open fragment is
+   * closed and stored now instead of when (if ever) the next keyframe comes.
+   */
+  private checkIdle(): void {
+    if (this.idleHandled || this.clock.now() - this.lastDataMs < this.idleMs) return;
+    this.idleHandled = true;
+    this.parser.end(this.units);
+    this.parser = this.newParser();
+    this.take();
+    this.fragmenter.flush(this.outputs, 'idle');
+    if (this.outputs.length > 0) this.handleOutputs();
+  }
+
+  private handleOutputs(): void {
+    for (const output of this.outputs) {
+      if (output.kind === 'header') {
+        const { header } = output;
+        this.emit({ type: 'header', width: header.width, height: header.height });
+        this.enqueue(() => this.sink.putHeader(header.bytes));
+      } else {
+        const { fragment } = output;
+        this.counts.captured += 1;
+        this.emit({ type: 'fragment-captured', timecodeMs: fragment.timecodeMs, durationMs: fragment.durationMs, frames: fragment.frames, bytes: fragment.bytes.length });
+        this.enqueue(() => this.store(fragment));
+      }
+    }
+    this.outputs.length = 0;
+  }
+
+  private enqueue(task: () => Promise<unknown>): void {
+    this.storeChain = this.storeChain.then(task).then(
+      () => undefined,
+      (error: unknown) => {
+        this.logger.error({ err: error }, 'could not store the video stream header');
+      },
+    );
+  }
+
+  private async store(fragment: VideoFragment): Promise<void> {
+    try {
+      const stored = await this.sink.putFragment(fragment.bytes, { fragmentTimecodeMs: fragment.timecodeMs, durationMs: fragment.durationMs, keyframe: true });
+      this.counts.stored += 1;
+      this.lastStoredTimecodeMs = fragment.timecodeMs;
+      this.emit({ type: 'fragment-stored', seq: stored.seq, timecodeMs: fragment.timecodeMs });
+    } catch (error) {
+      this.counts.dropped += 1;
+      this.logger.error({ err: error, timecodeMs: fragment.timecodeMs }, 'could not store a video fragment; it is lost');
+      this.emit({ type: 'fragment-dropped', timecodeMs: fragment.timecodeMs, error: error as Error });
+    }
+  }
+
+  private onDeliveryEvent(event: KvsDeliveryEvent): void {
+    switch (event.type) {
+      case 'freed': {
+        const f = event.fragment;
+        if (event.reason === 'skipped') {
+          this.counts.skipped += 1;
+          this.emit({ type: 'fragment-skipped', seq: f.seq, timecodeMs: f.fragmentTimecodeMs, reason: event.detail ?? 'skipped' });
+        } else {
+          this.counts.persisted += 1;
+          this.emit({ type: 'fragment-persisted', seq: f.seq, timecodeMs: f.fragmentTimecodeMs, latencyMs: this.clock.now() - f.fragmentTimecodeMs });
+        }
+        this.wake();
+        return;
+      }
+      case 'evicted':
+        this.counts.evicted += 1;
+        this.emit({ type: 'fragment-evicted', seq: event.fragment.seq, timecodeMs: event.fragment.fragmentTimecodeMs, cause: event.cause });
+        this.wake();
+        return;
+      case 'corrupt':
+        this.counts.corrupt += 1;
+        this.wake();
+        return;
+      case 'error-ack':
+        this.counts.ackErrors += 1;
+        this.emit({ type: 'ack-error', errorId: event.ack.errorId, errorCode: event.ack.errorCode, timecodeMs: event.ack.fragmentTimecode });
+        return;
+      case 'connected':
+        this.counts.connections += 1;
+        this.emit({ type: 'connected', connection: event.connectionId });
+        return;
+      case 'retrying':
+        this.counts.reconnects += 1;
+        this.emit({ type: 'reconnecting', attempt: event.attempt, delayMs: event.delayMs, error: event.error });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters) waiter();
+  }
+
+  async flush(signal?: AbortSignal): Promise<FlushResult> {
+    await this.storeChain;
+    const target = this.lastStoredTimecodeMs;
+    const settled = (): boolean => {
+      const oldest = this.sink.stats().store.oldestTimecodeMs;
+      return oldest === undefined || oldest > target;
+    };
+    while (!settled()) {
+      if (this.closed) throw new KedgeError('VIDEO_PRODUCER_CLOSED', 'The video producer was closed before its fragments were confirmed; they stay in the store for the next run.');
+      if (this.deliveryError !== undefined) throw this.deliveryError;
+      signal?.throwIfAborted();
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.waiters.delete(done);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        this.waiters.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+    return {
+      persisted: this.counts.persisted,
+      evicted: this.counts.evicted,
+      skipped: this.counts.skipped,
+      dropped: this.counts.dropped,
+      corrupt: this.counts.corrupt,
+    };
+  }
+
+  stats(): VideoProducerStats {
+    const sink = this.sink.stats();
+    const camera = this.capture.stats();
+    const c = this.counts;
+    return {
+      fragments: {
+        captured: c.captured,
+        stored: c.stored,
+        persisted: c.persisted,
+        evicted: c.evicted,
+        skipped: c.skipped,
+        dropped: c.dropped,
+        corrupt: c.corrupt,
+        pending: sink.store.fragments,
+      },
+      frames: this.fragmenter.stats(),
+      bytesCaptured: c.bytesCaptured,
+      ackErrors: c.ackErrors,
+      connections: c.connections,
+      reconnects: c.reconnects,
+      camera: { state: camera?.state ?? 'idle', runs: camera?.runs ?? 0, restarts: camera?.restarts ?? 0, lastError: camera?.lastFailure?.code },
+      store: { fragments: sink.store.fragments, bytes: sink.store.bytes, durationMs: sink.store.durationMs },
+      delivery: { state: sink.sender.state, lastError: sink.sender.lastError?.code },
+    };
+  }
+
+  async stopCapture(): Promise<void> {
+    await this.capture.stop();
+    // onRunEnd has flushed the fragmenter; a fragment still open (no run ended it) is closed here.
+    this.fragmenter.flush(this.outputs);
+    this.handleOutputs();
+    await this.storeChain;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer !== undefined) clearInterval(this.idleTimer);
+    await this.stopCapture();
+    await this.sink.close();
+    this.wake();
+  }
+}
