@@ -45,4 +45,3 @@ export {
 export { SinkRequestTimeoutError, SinkResponseMismatchError, type AwsClientOptions } from './sinks/kinesis/index.js';
 export { SpoolClosedError, SpoolFullError, SpoolIoError, SpoolLockedError, type FsyncPolicy, type OnFullPolicy, type SpoolStats } from './spool/index.js';
 export { createVideoProducer, type FlushResult as VideoFlushResult, type VideoProducer, type VideoProducerEvent, type VideoProducerOptions, type VideoProducerStats } from './pipeline/video-producer.js';
-export { createVideoProducer, type FlushResult as VideoFlushResult, type VideoProducer, type VideoProducerEvent, type VideoProducerOptions, type VideoProducerStats } from './pipeline/video-producer.js';
