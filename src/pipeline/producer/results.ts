@@ -81,10 +81,29 @@ export function applyRequestError(request: BuiltRequest, error: unknown, actions
     for (const entry of request.entries) shards.set(entry.lane.shardId, (shards.get(entry.lane.shardId) ?? 0) + 1);
     for (const [shardId, entries] of shards) actions.throttled(shardId, entries);
   }
-  // A timeout or a garbled response may hide a write that succeeded.
-  const possibleDuplicates = classification.isTimeout || (error as { code?: unknown } | null)?.code === 'SINK_RESPONSE_MISMATCH';
-  actions.retry(records, classification, possibleDuplicates);
+  actions.retry(records, classification, mayHaveBeenStored(error, classification));
   return { kind: 'retried', classification };
+}
+
+/** Network errors that happen before a request leaves: nothing can have been stored. */
+const NEVER_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
+
+/**
+ * Whether a failed request may have been stored anyway, so that sending it again may duplicate it: a
+ * timeout, a garbled response, or a connection that broke mid-request. Not when the service answered
+ * with an error status, nor when no connection was ever made.
+ */
+export function mayHaveBeenStored(error: unknown, classification: Classification): boolean {
+  if (classification.isTimeout) return true;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const e = current as { code?: unknown; $metadata?: { httpStatusCode?: unknown }; cause?: unknown };
+    if (e.code === 'SINK_RESPONSE_MISMATCH') return true;
+    if (typeof e.$metadata?.httpStatusCode === 'number') return false;
+    if (typeof e.code === 'string' && NEVER_SENT_CODES.has(e.code)) return false;
+    current = e.cause;
+  }
+  return true;
 }
 
 export function errorMessage(error: unknown): string {
