@@ -568,7 +568,8 @@ export class PutMediaSession {
             'KVS_PUT_MEDIA_STALE',
             `PutMedia connection ${this.o.connectionId} is stale: no ACK and no write progress for ${now - this.lastLivenessAt} ms with ${this.inFlight.size} fragment(s) unconfirmed.`,
           ),
-          false,
+          // The host behind a cached endpoint may be the problem: one GetDataEndpoint call is cheap.
+          true,
         );
         return;
       }

@@ -248,3 +248,33 @@ describe('FragmentStore', () => {
     expect((await readdir(dir)).filter((n) => n.endsWith('.hdr'))).toHaveLength(1);
   });
 });
+
+describe('FragmentStore waiting', () => {
+  it('does not wake a waiter until the appended fragment can be read (no spinning on a half-written append)', async () => {
+    const store = await openStore();
+    await store.putHeader(testStreamHeader());
+    const appending = appendN(store, 0, 1);
+    // Let the append reach its file write: its seq is taken, its fragment not yet indexed.
+    await new Promise((r) => setImmediate(r));
+    const seenWhenWoken = store.waitForAppend(-1).then(() => store.nextAfter(-1)?.seq);
+    await appending;
+    expect(await seenWhenWoken).toBe(0);
+  });
+
+  it('lastSeq stays at the newest stored seq after that fragment is freed, so a waiter can wait past it', async () => {
+    const store = await openStore();
+    await store.putHeader(testStreamHeader());
+    await appendN(store, 0, 2);
+    await store.release(0, 'persisted');
+    await store.release(1, 'persisted');
+    expect(store.nextAfter(-1)).toBeUndefined();
+    expect(store.lastSeq).toBe(1);
+    let woke = false;
+    const waited = store.waitForAppend(store.lastSeq).then(() => (woke = true));
+    await new Promise((r) => setImmediate(r));
+    expect(woke).toBe(false);
+    await appendN(store, 2, 1);
+    await waited;
+    expect(store.nextAfter(1)!.seq).toBe(2);
+  });
+});

@@ -25,6 +25,8 @@ export interface HarnessOptions {
   readonly serverDown?: boolean;
   /** Reuse a store directory (restart tests). */
   readonly dir?: string;
+  /** Store bounds (default 50 MB / 1 h). */
+  readonly store?: { readonly maxBytes?: number; readonly maxDurationMs?: number };
   /** DescribeStream calls a created stream stays CREATING (default 0). */
   readonly describesUntilActiveOnCreate?: number;
 }
@@ -64,7 +66,7 @@ export class Harness {
       endpoint: this.controlPlane.url,
       credentials: staticCredentials({ accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }),
       controlPlaneMaxAttempts: 1,
-      store: { dir: this.dir, maxBytes: 50_000_000, maxDurationMs: 3_600_000, fsync: 'never' },
+      store: { dir: this.dir, maxBytes: options.store?.maxBytes ?? 50_000_000, maxDurationMs: options.store?.maxDurationMs ?? 3_600_000, fsync: 'never' },
       clock: this.time.clock,
       sleep: this.time.sleep,
       rng: options.rng ?? seededRng(7),
@@ -97,8 +99,16 @@ export class Harness {
     await this.events.until(() => this.events.of('freed').filter((e) => e.reason === reason).length >= n);
   }
 
+  /** Closes the sink, moving fake time on so that a drain waiting for ACKs that never come ends. */
+  async closeSink(): Promise<void> {
+    let closed = false;
+    const closing = this.sink.close().finally(() => (closed = true));
+    for (let i = 0; i < 600 && !closed; i += 1) await this.time.advance(1_000);
+    await closing;
+  }
+
   async close(): Promise<void> {
-    await this.sink.close();
+    await this.closeSink();
     await this.server.close();
     await this.controlPlane.close();
     if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
