@@ -80,6 +80,21 @@ describe('retries', () => {
     expect(kinesis.stored).toHaveLength(1);
   });
 
+  it('a link down for ten (virtual) minutes costs a bounded number of attempts, keeps running and loses nothing', async () => {
+    const kinesis = new FakeKinesis();
+    const producer = await start(kinesis);
+    const downUntil = time.now + 10 * 60_000;
+    kinesis.respond = () => (time.now < downUntil ? Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4567'), { code: 'ECONNREFUSED' }) : undefined);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => producer.put(`r${i}`, { partitionKey: `k${i % 20}` })));
+    await producer.flush();
+    expect(time.now).toBeGreaterThanOrEqual(downUntil);
+    // Full-jitter backoff capped at 20 s plus the retry budget: tens of attempts in ten minutes, not a spin.
+    expect(kinesis.requests.length).toBeLessThan(200);
+    expect(producer.stats().state).toBe('running');
+    expect(producer.stats().possibleDuplicates).toBe(0); // connection refused: nothing was sent
+    expect(kinesis.storedData().sort()).toEqual(Array.from({ length: 500 }, (_, i) => `r${i}`).sort());
+  });
+
   it('a request that timed out is retried and its records are reported as possible duplicates', async () => {
     const kinesis = new FakeKinesis();
     const producer = await start(kinesis);
