@@ -95,7 +95,7 @@ describe('producer spool: damage and restarts', () => {
     const bytes = readFileSync(firstSegment);
     const at = bytes.indexOf(recordText(100));
     expect(at).toBeGreaterThan(0);
-    bytes[at + 20] ^= 0xff;
+    bytes[at + 20] = bytes[at + 20]! ^ 0xff;
     writeFileSync(firstSegment, bytes);
     appendFileSync(join(dir, segments.at(-1)!), Buffer.from([0x4b, 0x53, 0x45, 0x01, 0x20, 0, 0, 0, 1, 2, 3]));
 
