@@ -82,7 +82,7 @@ export function putMediaRoute(o: PutMediaRouteOptions, running: Set<RunningUploa
       const finished = (async () => {
         const ticking = tick(o, ingest, queue, upload, stopper);
         try {
-          await pump(request.body, ingest, stopper.signal);
+          await pump(request.body, ingest, stopper.signal, o.logger);
         } finally {
           stopper.abort();
           await ticking;
@@ -106,7 +106,7 @@ export function putMediaRoute(o: PutMediaRouteOptions, running: Set<RunningUploa
 }
 
 /** Feeds the body to the session until it ends, the session stops, or `signal` aborts. */
-async function pump(body: AsyncIterable<Uint8Array>, ingest: PutMediaIngest, signal: AbortSignal): Promise<void> {
+async function pump(body: AsyncIterable<Uint8Array>, ingest: PutMediaIngest, signal: AbortSignal, logger: Logger): Promise<void> {
   const it = body[Symbol.asyncIterator]();
   const aborted = new Promise<'aborted'>((resolve) => {
     if (signal.aborted) resolve('aborted');
@@ -114,7 +114,14 @@ async function pump(body: AsyncIterable<Uint8Array>, ingest: PutMediaIngest, sig
   });
   try {
     while (!ingest.stopped) {
-      const next = await Promise.race([it.next(), aborted]);
+      let next: IteratorResult<Uint8Array> | 'aborted';
+      try {
+        next = await Promise.race([it.next(), aborted]);
+      } catch {
+        // The peer quit mid-body: nobody will read ACKs; the fragments already complete are still stored.
+        ingest.stop();
+        return;
+      }
       if (next === 'aborted') return;
       if (next.done) {
         ingest.finish();
@@ -122,9 +129,10 @@ async function pump(body: AsyncIterable<Uint8Array>, ingest: PutMediaIngest, sig
       }
       if (!ingest.push(next.value)) return;
     }
-  } catch {
-    // The peer quit mid-body: nobody will read ACKs; the fragments already complete are still stored.
-    ingest.stop();
+  } catch (err) {
+    // A bug, not the client's doing: answer 5000 rather than leave the upload hanging.
+    logger.error({ err }, 'PutMedia session failed');
+    ingest.fail(AckError.InternalError);
   } finally {
     // Not awaited: a read may still be pending on a quiet connection; the server closes it after the answer.
     it.return?.().catch(() => {});
