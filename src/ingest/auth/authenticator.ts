@@ -56,7 +56,10 @@ export interface AuthenticatorOptions {
 const MAX_SKEW_MS = 5 * 60_000;
 
 /** Payload hashes a client may declare instead of hashing the body (the body is then not covered). */
-const UNSIGNED_PAYLOAD_MARKERS = new Set([UNSIGNED_PAYLOAD, 'STREAMING-UNSIGNED-PAYLOAD-TRAILER']);
+// Payload hashes that stand for "not covered by the signature". KVS producers (the C SDK, and our sink's
+// 'streaming-literal' mode) send STREAMING-AWS4-HMAC-SHA256-PAYLOAD on PutMedia as a literal header value
+// without chunk signatures, so it too signs the headers only.
+const UNSIGNED_PAYLOAD_MARKERS = new Set([UNSIGNED_PAYLOAD, 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD']);
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const credentials = options.credentials ?? [];
