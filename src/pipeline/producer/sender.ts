@@ -391,6 +391,7 @@ export class Sender implements ResultActions {
 
   #onConfigurationError(records: PendingRecord[], classification: Classification, message: string, isProbe: boolean): void {
     const parking = this.#o.parking;
+    records = this.#withoutExpired(records, classification.code);
     // Requests that were already in flight when the first one parked us are not checks of their own.
     if (parking.state === 'parked' && !isProbe) {
       this.#enqueueFront(records);
@@ -427,21 +428,10 @@ export class Sender implements ResultActions {
   retry(records: PendingRecord[], classification: Classification, possibleDuplicates: boolean): void {
     const now = this.#o.clock.now();
     if (possibleDuplicates) this.#o.counters.possibleDuplicates += records.length;
-    const live: PendingRecord[] = [];
-    const expired: PendingRecord[] = [];
-    let retriesSoFar = 0;
-    for (const record of records) {
-      if (now - record.acceptedAtMs >= this.#o.recordTtlMs) {
-        expired.push(record);
-      } else {
-        live.push(record);
-        if (record.attempts - 1 > retriesSoFar) retriesSoFar = record.attempts - 1;
-      }
-    }
-    if (expired.length > 0) {
-      this.#deadLetter(expired, `Record TTL of ${this.#o.recordTtlMs} ms passed; the last attempt failed with ${classification.code}.`, 'RECORD_EXPIRED');
-    }
+    const live = this.#withoutExpired(records, classification.code);
     if (live.length === 0) return;
+    let retriesSoFar = 0;
+    for (const record of live) if (record.attempts - 1 > retriesSoFar) retriesSoFar = record.attempts - 1;
     const decision = this.#o.policy.decide({ classification, retriesSoFar });
     let delayMs: number;
     if (decision.retry) {
@@ -457,6 +447,19 @@ export class Sender implements ResultActions {
     this.#o.emit('retried', { records: live.length, code: classification.code, errorClass: classification.errorClass, delayMs, possibleDuplicates });
     for (const record of live) record.data = ownCopy(record.data);
     this.#schedule(live, now + delayMs);
+  }
+
+  /** Dead-letters the records whose TTL has passed (RECORD_EXPIRED) and returns the others. */
+  #withoutExpired(records: PendingRecord[], lastError: string): PendingRecord[] {
+    if (!Number.isFinite(this.#o.recordTtlMs)) return records;
+    const now = this.#o.clock.now();
+    const live: PendingRecord[] = [];
+    const expired: PendingRecord[] = [];
+    for (const record of records) (now - record.acceptedAtMs >= this.#o.recordTtlMs ? expired : live).push(record);
+    if (expired.length > 0) {
+      this.#deadLetter(expired, `Record TTL of ${this.#o.recordTtlMs} ms passed; the last attempt failed with ${lastError}.`, 'RECORD_EXPIRED');
+    }
+    return live;
   }
 
   throttled(shardId: string | undefined, entries: number): void {
