@@ -43,6 +43,8 @@ export interface FragmenterOptions {
   /** Stream header fields that must not change between headers (default: random, as the producer SDK). */
   readonly segmentUid?: Uint8Array;
   readonly trackName?: string;
+  /** Where fragment buffers come from (default: fresh ones); see FragmentBufferPool. */
+  readonly allocate?: (bytes: number) => Buffer;
 }
 
 export interface FragmenterStats {
@@ -71,6 +73,7 @@ export class GopFragmenter {
   private readonly maxFragmentMs: number;
   private readonly segmentUid: Uint8Array | undefined;
   private readonly trackName: string | undefined;
+  private readonly allocate: ((bytes: number) => Buffer) | undefined;
   private open: OpenFrame[] = [];
   private waitingForKeyframe = true;
   private lastTimecode = Number.NEGATIVE_INFINITY;
@@ -82,6 +85,7 @@ export class GopFragmenter {
     this.maxFragmentMs = Math.min(options.maxFragmentMs ?? DEFAULT_MAX_FRAGMENT_MS, 20_000);
     this.segmentUid = options.segmentUid;
     this.trackName = options.trackName;
+    this.allocate = options.allocate;
   }
 
   /**
@@ -170,7 +174,7 @@ export class GopFragmenter {
     const mkvFrames: MkvFrame[] = frames.map((f) => ({ timecode: f.timecode, keyframe: f.au.keyframe, payload: lengthPrefixedPayloadFor(f.au.nalUnits) }));
     this.counters.fragments += 1;
     this.counters.framesInFragments += frames.length;
-    out.push({ kind: 'fragment', fragment: { bytes: encodeCluster(first, mkvFrames), timecodeMs: first, durationMs, frames: frames.length, closedBy } });
+    out.push({ kind: 'fragment', fragment: { bytes: encodeCluster(first, mkvFrames, this.allocate), timecodeMs: first, durationMs, frames: frames.length, closedBy } });
   }
 }
 

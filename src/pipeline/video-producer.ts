@@ -35,6 +35,7 @@ import type { FlushResult, VideoProducerEvent, VideoProducerListener, VideoProdu
 
 export type { FlushResult, VideoProducerEvent, VideoProducerListener, VideoProducerStats };
 import { GopFragmenter, type FragmenterOutput, type VideoFragment } from './video-fragmenter.js';
+import { FragmentBufferPool } from './video-mkv.js';
 
 export interface VideoProducerOptions {
   readonly streamName: string;
@@ -58,6 +59,11 @@ export interface VideoProducerOptions {
     readonly maxDurationMs?: number;
     /** Default 'always': a fragment counts as stored only once fsynced. */
     readonly fsync?: 'always' | 'never';
+    /**
+     * Read size when sending (default 4 MiB): a fragment up to this size is read back in one buffer; smaller
+     * reads split it into a checksum pass and a send pass, allocating it about twice.
+     */
+    readonly readChunkBytes?: number;
   };
   /** After an outage: 'oldest-first' (default) or 'live-first' (see sinks/kinesis-video/delivery-schedule.ts). */
   readonly backlog?: BacklogOrder;
@@ -107,6 +113,7 @@ const DEFAULT_STORE_BYTES = 512 * 1024 * 1024;
 const DEFAULT_STORE_DURATION_MS = 24 * 3_600_000;
 const DEFAULT_IDLE_MS = 5_000;
 const DEFAULT_RETENTION_HOURS = 24;
+const DEFAULT_READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export async function createVideoProducer(options: VideoProducerOptions): Promise<VideoProducer> {
   const source = typeof options.source === 'string' ? parseCameraSource(options.source) : options.source;
@@ -143,6 +150,7 @@ class VideoProducerImpl implements VideoProducer {
   private readonly logger: CaptureLogger;
   private readonly listeners = new Set<VideoProducerListener>();
   private readonly fragmenter: GopFragmenter;
+  private readonly buffers = new FragmentBufferPool();
   private readonly outputs: FragmenterOutput[] = [];
   private readonly units: AccessUnit[] = [];
   private parser: AnnexBAccessUnitParser;
@@ -185,6 +193,7 @@ class VideoProducerImpl implements VideoProducer {
     this.logger = options.logger ?? silentLogger;
     this.fragmenter = new GopFragmenter({
       segmentUid: randomBytes(16),
+      allocate: (bytes) => this.buffers.acquire(bytes),
       ...(options.fragments?.maxMs === undefined ? {} : { maxFragmentMs: options.fragments.maxMs }),
     });
     this.parser = this.newParser();
@@ -206,6 +215,7 @@ class VideoProducerImpl implements VideoProducer {
         maxBytes: o.store.maxBytes ?? DEFAULT_STORE_BYTES,
         maxDurationMs: o.store.maxDurationMs ?? DEFAULT_STORE_DURATION_MS,
         ...(o.store.fsync === undefined ? {} : { fsync: o.store.fsync }),
+        readChunkBytes: o.store.readChunkBytes ?? DEFAULT_READ_CHUNK_BYTES,
       },
       ...(o.backlog === undefined ? {} : { backlog: o.backlog }),
       ...o.delivery,
@@ -352,6 +362,9 @@ class VideoProducerImpl implements VideoProducer {
       this.counts.dropped += 1;
       this.logger.error({ err: error, timecodeMs: fragment.timecodeMs }, 'could not store a video fragment; it is lost');
       this.emit({ type: 'fragment-dropped', timecodeMs: fragment.timecodeMs, error: error as Error });
+    } finally {
+      // The store has written (or refused) the bytes and keeps no reference to them.
+      this.buffers.release(fragment.bytes);
     }
   }
 

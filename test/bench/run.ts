@@ -20,6 +20,7 @@ const modules: readonly BenchModule[] = [
   ingestThroughput,
   mediaBench,
   selfPrinting('aggregation', 'KPL aggregation of kedge vs aws-kinesis-agg', runAggregation),
+  { name: 'video', summary: 'video producer: glass-to-PERSISTED latency, CPU and RSS, 1080p30 copy (--video-seconds=N)', run: async (ctx) => (await import('./video.js')).videoBench.run(ctx) },
 ];
 
 /** However a module ends, the bench must not hang: give cleanup this long, then exit. */

@@ -10,8 +10,10 @@ const CHILD = fileURLToPath(new URL('./camera-producer-child.mjs', import.meta.u
 const SOURCE_INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 export interface ProducerProcessOptions {
-  /** `source` (default): src/index.ts through tsx; otherwise a path to a built index.js. */
+  /** `source` (default): src/index.ts through tsx; otherwise a path to a built module exporting createVideoProducer. */
   readonly module?: 'source' | string;
+  /** Extra `node` flags for the child. */
+  readonly nodeArgs?: readonly string[];
 }
 
 export class ProducerProcess {
@@ -39,7 +41,7 @@ export class ProducerProcess {
 
   static async start(options: Record<string, unknown>, processOptions: ProducerProcessOptions = {}): Promise<ProducerProcess> {
     const module = processOptions.module ?? 'source';
-    const execArgv = module === 'source' ? ['--import', 'tsx'] : [];
+    const execArgv = [...(processOptions.nodeArgs ?? []), ...(module === 'source' ? ['--import', 'tsx'] : [])];
     const child = fork(CHILD, [module === 'source' ? SOURCE_INDEX : module, JSON.stringify(options)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const p = new ProducerProcess(child);
     await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AnnexBAccessUnitParser, parseAvcc, type AccessUnit, type NalUnit } from '../../../src/media/h264/index.js';
-import { MkvReader, type MkvEvent } from '../../../src/media/mkv/index.js';
+import { AnnexBAccessUnitParser, lengthPrefixedPayload, parseAvcc, type AccessUnit, type NalUnit } from '../../../src/media/h264/index.js';
+import { encodeCluster as encodeUnknownSizeCluster, MkvReader, type MkvEvent } from '../../../src/media/mkv/index.js';
 import { GopFragmenter, type FragmenterOutput, type VideoFragment, type VideoHeader } from '../../../src/pipeline/video-fragmenter.js';
 
 const fixture = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../../fixtures/h264/${name}`, import.meta.url)));
@@ -76,6 +76,9 @@ describe('GOP fragmenter', () => {
     const bytes = fragments[0]!.bytes;
     expect(bytes[4]).toBe(0x01); // an 8-byte size vint, not the unknown-size 0xFF
     expect(Number(Buffer.from(bytes).readBigUInt64BE(4) & 0x00ff_ffff_ffff_ffffn)).toBe(bytes.length - 12);
+    // The same elements media/mkv writes, byte for byte, only with the size known.
+    const frames = parsed.aus.slice(0, 45).map((au) => ({ timecode: au.timestampMs, keyframe: au.keyframe, payload: lengthPrefixedPayload(au.nalUnits) }));
+    expect(Buffer.from(bytes.subarray(12))).toEqual(Buffer.from(encodeUnknownSizeCluster(T0, frames).subarray(5)));
     // A known size lets a receiver see the fragment end with its last byte, not when the next one begins.
     const reader = new MkvReader();
     const pushed = [...reader.push(headers[0]!.bytes), ...reader.push(bytes)];
