@@ -25,6 +25,8 @@ describe('Kinesis Video delivery', () => {
     expect(h.server.connections).toHaveLength(1);
     expect(conn!.startedWithHeader).toBe(true);
     expect(conn!.clusters).toEqual(range(0, 5));
+    // Having sent all it had, the sender closed the last cluster with an end-of-fragment marker.
+    expect(conn!.tagsElements).toBeGreaterThanOrEqual(1);
     expect(conn!.headers['x-amzn-stream-name']).toBe('cam-1');
     expect(conn!.headers['x-amzn-fragment-timecode-type']).toBe('ABSOLUTE');
     expect(conn!.headers['x-amzn-producer-start-timestamp']).toBe(`${tcOf(0) / 1000}.000`);

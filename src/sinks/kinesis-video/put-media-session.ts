@@ -16,6 +16,7 @@ import type { Clock, Sleep } from '../../core/clock.js';
 import { AckParser, type Ack, type AckParserOutput, type ErrorAck } from './ack-parser.js';
 import { classifyAckError } from './ack-errors.js';
 import type { SessionCursor } from './delivery-schedule.js';
+import { endOfFragmentTags } from './end-of-fragment.js';
 import { KinesisVideoError } from './errors.js';
 import type { KvsEventListener, SessionEndReason } from './events.js';
 import type { FragmentStore, StoredFragment } from './fragment-store.js';
@@ -233,7 +234,12 @@ export class PutMediaSession {
         await this.idleWait(new Promise<void>((resolve) => (this.inFlightWaiter = resolve)));
       }
       if (this.done || this.gracefulReason !== undefined) break;
-      if (await this.sendFragment(next)) lastTimecode = next.fragmentTimecodeMs;
+      if (await this.sendFragment(next)) {
+        lastTimecode = next.fragmentTimecodeMs;
+        // Nothing more to send right now: close the cluster so the service confirms it without waiting
+        // for the next fragment (see end-of-fragment.ts).
+        if (this.o.store.nextAfter(next.seq) === undefined && !this.done) await this.write(endOfFragmentTags());
+      }
       next = undefined;
     }
     if (this.done) return;
@@ -320,7 +326,9 @@ export class PutMediaSession {
         this.inFlightWaiter = resolve;
       });
     }
-    this.endedGracefully();
+    // Everything is confirmed. The session ends when the service ends its response (onConnectionClosed) or at
+    // the drain timeout, not before: with one PutMedia connection per stream, a next connection that overlaps
+    // this one would be refused with ConnectionLimitExceededException.
   }
 
   private computeRotation(credentialsExpireAtMs: number | undefined): void {

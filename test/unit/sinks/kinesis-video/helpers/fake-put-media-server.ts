@@ -41,6 +41,8 @@ export interface ConnectionRecord {
   open: boolean;
   /** The first bytes of the body (the stream header, for tests that tell headers apart). */
   bodyPrefix: Buffer;
+  /** Tags elements seen between clusters (end-of-fragment markers among them). */
+  tagsElements: number;
   /** The client finished the chunked body (graceful end). */
   bodyEnded: boolean;
   protocolError: string | undefined;
@@ -63,6 +65,7 @@ export interface FakePutMediaServerOptions {
 const EBML_ID = 0x1a45dfa3;
 const SEGMENT_ID = 0x18538067;
 const CLUSTER_ID = 0x1f43b675;
+const TAGS_ID = 0x1254c367;
 
 function readVint(buf: Buffer, at: number, keepMarker: boolean): { value: number; length: number; unknown: boolean } | undefined {
   if (at >= buf.length) return undefined;
@@ -92,6 +95,7 @@ class ClusterReader {
     private readonly onHeader: (ok: boolean) => void,
     private readonly onClusterStart: (timecode: number) => void,
     private readonly onClusterEnd: (timecode: number) => void,
+    private readonly onTags: () => void = () => {},
   ) {}
 
   push(chunk: Buffer): void {
@@ -139,6 +143,7 @@ class ClusterReader {
         continue;
       }
       if (size.unknown) throw new Error(`unknown-size element ${id.value.toString(16)}`);
+      if (id.value === TAGS_ID) this.onTags();
       this.buffer = this.buffer.subarray(headerLength);
       this.remaining = size.value;
       if (this.remaining === 0) continue;
@@ -212,6 +217,7 @@ export class FakePutMediaServer {
       confirmed: [],
       open: true,
       bodyPrefix: Buffer.alloc(0),
+      tagsElements: 0,
       bodyEnded: false,
       protocolError: undefined,
     };
@@ -290,6 +296,9 @@ export class FakePutMediaServer {
           });
         }
         this.changed();
+      },
+      () => {
+        record.tagsElements += 1;
       },
     );
     req.on('data', (chunk: Buffer) => {
