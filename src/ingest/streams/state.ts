@@ -3,9 +3,9 @@
  * clock/RNG, limits and fault settings, and the codecs for iterators and page tokens.
  */
 import type { Clock, Rng } from '../../core/clock.js';
+import { Md5 } from '../../pipeline/aggregation/md5.js';
 import { invalidArgument, resourceInUse, resourceNotFound, ServiceError } from '../server/service-error.js';
 import type { OperationContext } from '../server/types.js';
-import { Md5 } from './md5.js';
 import { Stream, type Shard } from './model.js';
 import { PageTokenCodec } from './page-token.js';
 import type { StreamStore } from './persistence.js';

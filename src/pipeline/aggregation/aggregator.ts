@@ -27,7 +27,8 @@ import {
   TAG_RECORD_PARTITION_KEY_INDEX,
   TAG_RECORDS,
 } from './format.js';
-import { type HashKey, hashKeyOfPartitionKey, hashKeyToDecimal, md5 } from './hash-key.js';
+import { type HashKey, hashKeyOfPartitionKey, hashKeyToDecimal } from './hash-key.js';
+import { md5 } from './md5.js';
 import { varintSize, writeVarint } from './varint.js';
 
 /** A record as the user put it. Validate it first (core/record-validation.ts). */

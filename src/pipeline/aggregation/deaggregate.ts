@@ -22,7 +22,7 @@ import {
   WIRE_LENGTH_DELIMITED,
   WIRE_VARINT,
 } from './format.js';
-import { md5 } from './hash-key.js';
+import { md5 } from './md5.js';
 
 export type AggregateFormatErrorCode = 'AGGREGATE_CHECKSUM_MISMATCH' | 'AGGREGATE_MALFORMED';
 

@@ -8,26 +8,17 @@
  * shard map compares the bytes as four 32-bit words, and bigints/decimals are made only where the
  * wire wants them (one ExplicitHashKey per aggregated record).
  */
-import * as crypto from 'node:crypto';
-import { md5OfShortAscii } from './md5-short.js';
+import { md5, md5OfShortAscii } from './md5.js';
 
 /** A hash key as 16 big-endian bytes. */
 export type HashKey = Uint8Array;
 
 export const HASH_KEY_BYTES = 16;
 
-// crypto.hash (Node ≥ 20.12) is a one-shot digest with no Hash object: about twice as fast for the
-// short inputs partition keys are. Fall back for older Node 20 releases. Chosen once, never mutated.
-/** MD5 digest (16 bytes) of a string's UTF-8 bytes or of raw bytes. */
-export const md5: (data: string | Uint8Array) => Buffer =
-  typeof crypto.hash === 'function'
-    ? (data) => crypto.hash('md5', data, 'buffer')
-    : (data) => crypto.createHash('md5').update(data).digest();
-
 /** MD5 of the partition key's UTF-8 bytes: the hash key Kinesis derives from a partition key. */
 export function hashKeyOfPartitionKey(partitionKey: string): Buffer {
   // Per record: the JavaScript single-block MD5 is several times faster than a native call for the
-  // short ASCII keys devices use (md5-short.ts); anything else goes to node:crypto.
+  // short ASCII keys devices use (md5.ts); anything else goes to node:crypto.
   return md5OfShortAscii(partitionKey) ?? md5(partitionKey);
 }
 

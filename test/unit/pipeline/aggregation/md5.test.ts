@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashKeyOfPartitionKey } from '../../../../src/pipeline/aggregation/hash-key.js';
-import { MD5_SHORT_MAX_BYTES, md5OfShortAscii } from '../../../../src/pipeline/aggregation/md5-short.js';
+import { Md5, MD5_SHORT_MAX_BYTES, md5OfShortAscii } from '../../../../src/pipeline/aggregation/md5.js';
 import { seededRng } from '../../../helpers/seeded-rng.js';
 
 const reference = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
@@ -38,6 +38,20 @@ describe('md5OfShortAscii', () => {
   it('leaves those keys to node:crypto, so every partition key hashes correctly', () => {
     for (const key of ['x'.repeat(56), 'x'.repeat(256), 'température', '😀', 'sensor-1']) {
       expect(hashKeyOfPartitionKey(key).toString('hex')).toBe(reference(key));
+    }
+  });
+});
+
+describe('the hot-path MD5', () => {
+  it('equals node:crypto MD5 for ASCII, non-ASCII, empty, block-boundary and long keys', () => {
+    const md5 = new Md5();
+    const out = Buffer.alloc(16);
+    const keys = ['', 'a', 'abc', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(119), 'ü'.repeat(256), '💣 统一码', 'k'.repeat(256)];
+    for (let i = 0; i < 300; i++) keys.push(randomBytes(i).toString(i % 2 ? 'hex' : 'latin1'));
+    keys.push('x'.repeat(5000)); // longer than the scratch buffer: grows it
+    for (const key of keys) {
+      md5.digestUtf8(key, out);
+      expect(out.toString('hex'), JSON.stringify(key.slice(0, 20))).toBe(createHash('md5').update(key, 'utf8').digest('hex'));
     }
   });
 });
