@@ -1,28 +1,18 @@
 /**
- * Hash keys: a partition key maps to MD5(UTF-8 key) read as a big-endian uint128; an ExplicitHashKey (decimal)
- * overrides it. Keys travel the hot path as 16-byte big-endian buffers, because `Buffer.compare` on those
- * orders exactly like the numbers and costs far less than BigInt arithmetic per record.
+ * Hash keys on the target's side. A partition key maps to MD5(UTF-8 key) read as a big-endian uint128; an
+ * ExplicitHashKey (decimal) overrides it. The conversions are the producer's (pipeline/aggregation/hash-key.ts):
+ * keys travel the hot path as 16-byte big-endian buffers, because `Buffer.compare` on those orders exactly like
+ * the numbers and costs far less than BigInt arithmetic per record. What is the target's own: the key space's
+ * bounds as bigints and CreateStream's even split.
  */
-import { createHash } from 'node:crypto';
+import { KDS_HASH_KEY_MAX } from '../../core/limits.js';
+import { hashKeyFromBigInt } from '../../pipeline/aggregation/hash-key.js';
 
-export const HASH_KEY_BYTES = 16;
-export const HASH_KEY_LIMIT = 1n << 128n; // exclusive
-export const MAX_HASH_KEY = HASH_KEY_LIMIT - 1n;
+export const HASH_KEY_LIMIT = KDS_HASH_KEY_MAX + 1n; // exclusive
+export const MAX_HASH_KEY = KDS_HASH_KEY_MAX;
 
-export function hashKeyOfPartitionKey(partitionKey: string): Buffer {
-  return createHash('md5').update(partitionKey, 'utf8').digest();
-}
-
-export function hashKeyToBuffer(value: bigint): Buffer {
-  const out = Buffer.allocUnsafe(HASH_KEY_BYTES);
-  out.writeBigUInt64BE(value >> 64n, 0);
-  out.writeBigUInt64BE(value & 0xffff_ffff_ffff_ffffn, 8);
-  return out;
-}
-
-export function hashKeyFromBuffer(key: Buffer): bigint {
-  return (key.readBigUInt64BE(0) << 64n) | key.readBigUInt64BE(8);
-}
+/** The 16 big-endian bytes of a hash key in [0, 2^128 − 1] (the name the operations know it by). */
+export const hashKeyToBuffer: (value: bigint) => Buffer = hashKeyFromBigInt;
 
 export interface HashKeyRange {
   readonly start: bigint;

@@ -1,6 +1,6 @@
 /** The in-memory state of the local Kinesis Data Streams target. Persistence mirrors it (persistence.ts). */
 import { shardIdOf, sequencePrefix, formatSequenceNumber } from './sequence-number.js';
-import { hashKeyToBuffer } from './hash-key.js';
+import { hashKeyFromBigInt } from '../../pipeline/aggregation/hash-key.js';
 
 export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
 export type StreamStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
@@ -65,8 +65,8 @@ export class Shard {
   ) {
     this.id = shardIdOf(index);
     this.sequencePrefix = sequencePrefix(index);
-    this.startKey = hashKeyToBuffer(startHash);
-    this.endKey = hashKeyToBuffer(endHash);
+    this.startKey = hashKeyFromBigInt(startHash);
+    this.endKey = hashKeyFromBigInt(endHash);
   }
 
   get isOpen(): boolean {

@@ -8,6 +8,7 @@
  * shard map compares the bytes as four 32-bit words, and bigints/decimals are made only where the
  * wire wants them (one ExplicitHashKey per aggregated record).
  */
+import { KDS_HASH_KEY_MAX } from '../../core/limits.js';
 import { md5, md5OfShortAscii } from './md5.js';
 
 /** A hash key as 16 big-endian bytes. */
@@ -33,7 +34,8 @@ export function hashKeyFromDecimal(decimal: string): Buffer {
 }
 
 export function hashKeyFromBigInt(value: bigint): Buffer {
-  if (value < 0n || value >> 128n !== 0n) {
+  // Compared with a constant rather than shifted: no bigint allocated (per ExplicitHashKey record in ingest PutRecords).
+  if (value < 0n || value > KDS_HASH_KEY_MAX) {
     throw new RangeError(`A hash key is an integer in [0, 2^128 − 1], got ${value}.`);
   }
   const bytes = Buffer.allocUnsafe(HASH_KEY_BYTES);
