@@ -25,8 +25,8 @@ describe('Kinesis Video delivery', () => {
     expect(h.server.connections).toHaveLength(1);
     expect(conn!.startedWithHeader).toBe(true);
     expect(conn!.clusters).toEqual(range(0, 5));
-    // Having sent all it had, the sender closed the last cluster with an end-of-fragment marker.
-    expect(conn!.tagsElements).toBeGreaterThanOrEqual(1);
+    // Known-size clusters end by themselves: no end-of-fragment marker is needed.
+    expect(conn!.tagsElements).toBe(0);
     expect(conn!.headers['x-amzn-stream-name']).toBe('cam-1');
     expect(conn!.headers['x-amzn-fragment-timecode-type']).toBe('ABSOLUTE');
     expect(conn!.headers['x-amzn-producer-start-timestamp']).toBe(`${tcOf(0) / 1000}.000`);
@@ -79,6 +79,20 @@ describe('Kinesis Video delivery', () => {
     await h.freed(6);
     expect(h.server.connections.flatMap((c) => c.clusters)).toEqual(range(0, 6));
     expect(h.sink.stats().store.evicted.fragments).toBe(0);
+  });
+
+  it('closes an unknown-size cluster with an end-of-fragment marker when it has nothing else to send, so it is confirmed on the open connection', async () => {
+    h = await Harness.start();
+    await h.header();
+    await h.append(0, 1, 2000, true);
+    await h.freed(1);
+    await h.append(1, 1, 2000, true);
+    await h.freed(2);
+    const [conn] = h.server.connections;
+    expect(h.server.connections).toHaveLength(1);
+    expect(conn!.open).toBe(true);
+    expect(conn!.clusters).toEqual(range(0, 2));
+    expect(conn!.tagsElements).toBe(2);
   });
 
   it('frees fragments on RECEIVED when the stream keeps no data (retention 0)', async () => {

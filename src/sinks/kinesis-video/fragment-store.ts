@@ -14,15 +14,12 @@
  *
  * Memory: only per-fragment metadata (~100 bytes each) is kept; payloads are read in chunks when sent.
  */
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { KinesisVideoError } from './errors.js';
 import {
-  FRAGMENT_FILE_PATTERN,
   FRAGMENT_HEADER_BYTES,
-  HEADER_FILE_PATTERN,
-  decodeFragmentHeader,
   decodeStreamHeaderFile,
   encodeFragmentHeader,
   encodeStreamHeaderFile,
@@ -30,6 +27,7 @@ import {
   headerFileName,
   streamHeaderId,
 } from './fragment-file.js';
+import { PayloadReadError, readVerifiedPayload, removeFile, scanStoreDirectory, writeAtomically } from './fragment-files.js';
 
 /** What the MKV writer tells us about a fragment (its bytes are opaque here). */
 export interface FragmentMeta {
@@ -89,8 +87,6 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-const isNotFound = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-
 export class FragmentStore {
   private readonly dir: string;
   private readonly maxBytes: number;
@@ -139,62 +135,24 @@ export class FragmentStore {
   }
 
   private async recover(): Promise<void> {
-    const names = (await readdir(this.dir)).sort();
-    const headers = new Set<string>();
-    for (const name of names) {
-      if (name.endsWith('.tmp')) {
-        this.counters.tornAtOpen += 1;
-        await this.remove(name);
-        continue;
-      }
-      const h = HEADER_FILE_PATTERN.exec(name);
-      if (h === null) continue;
-      const decoded = decodeStreamHeaderFile(await readFile(join(this.dir, name)));
-      if (Buffer.isBuffer(decoded) && streamHeaderId(decoded) === h[1]) headers.add(h[1]!);
-      else await this.dropAtOpen(name, Buffer.isBuffer(decoded) ? 'header id does not match its bytes' : decoded.invalid);
+    const scan = await scanStoreDirectory(this.dir);
+    for (const name of scan.torn) {
+      this.counters.tornAtOpen += 1;
+      await this.remove(name);
     }
-    for (const name of names) {
-      const m = FRAGMENT_FILE_PATTERN.exec(name);
-      if (m === null) continue;
-      const problem = await this.loadFragment(name, parseInt(m[1]!, 16), headers);
-      if (problem !== undefined) await this.dropAtOpen(name, problem);
+    for (const { name, reason } of scan.damaged) {
+      this.counters.corrupt.atOpen += 1;
+      this.onEvent({ type: 'corrupt', file: name, reason, phase: 'open' });
+      await this.remove(name);
     }
-    for (const id of headers) if (!this.headerRefs.has(id)) await this.remove(headerFileName(id));
+    for (const h of scan.fragments) {
+      const { payloadBytes, ...rest } = h;
+      this.insert({ ...rest, bytes: payloadBytes });
+      this.nextSeq = Math.max(this.nextSeq, h.seq + 1);
+    }
+    for (const id of scan.headers) if (!this.headerRefs.has(id)) await this.remove(headerFileName(id));
     // The bounds may have shrunk since the last run.
     await this.removeEvicted(this.evictFor(0, 0));
-  }
-
-  private async loadFragment(name: string, seqFromName: number, headers: ReadonlySet<string>): Promise<string | undefined> {
-    const fh = await open(join(this.dir, name), 'r');
-    try {
-      const head = Buffer.alloc(FRAGMENT_HEADER_BYTES);
-      const { bytesRead } = await fh.read(head, 0, FRAGMENT_HEADER_BYTES, 0);
-      const decoded = decodeFragmentHeader(head.subarray(0, bytesRead));
-      if ('invalid' in decoded) return decoded.invalid;
-      if (decoded.seq !== seqFromName) return `file name says seq ${seqFromName}, header says ${decoded.seq}`;
-      const { size } = await fh.stat();
-      if (size !== FRAGMENT_HEADER_BYTES + decoded.payloadBytes) return `length ${size} does not match the header (torn write)`;
-      if (!headers.has(decoded.headerId)) return `its stream header ${decoded.headerId} is missing`;
-      this.insert({
-        seq: decoded.seq,
-        fragmentTimecodeMs: decoded.fragmentTimecodeMs,
-        durationMs: decoded.durationMs,
-        keyframe: decoded.keyframe,
-        bytes: decoded.payloadBytes,
-        headerId: decoded.headerId,
-        payloadCrc: decoded.payloadCrc,
-      });
-      this.nextSeq = Math.max(this.nextSeq, decoded.seq + 1);
-      return undefined;
-    } finally {
-      await fh.close();
-    }
-  }
-
-  private async dropAtOpen(name: string, reason: string): Promise<void> {
-    this.counters.corrupt.atOpen += 1;
-    this.onEvent({ type: 'corrupt', file: name, reason, phase: 'open' });
-    await this.remove(name);
   }
 
   /** Stores the MKV stream header (EBML+Segment+Info+Tracks) that later fragments are sent behind. */
@@ -351,55 +309,17 @@ export class FragmentStore {
     const fragment = this.entries.get(seq);
     if (fragment === undefined) throw new KinesisVideoError('KVS_FRAGMENT_GONE', `Fragment ${seq} is no longer in the store.`);
     const name = fragmentFileName(seq);
-    let fh;
     try {
-      fh = await open(join(this.dir, name), 'r');
+      yield* readVerifiedPayload(join(this.dir, name), fragment.bytes, fragment.payloadCrc, this.readChunkBytes);
     } catch (error) {
-      if (isNotFound(error)) throw new KinesisVideoError('KVS_FRAGMENT_GONE', `Fragment ${seq} is no longer in the store.`);
-      throw error;
-    }
-    try {
-      const first = Buffer.allocUnsafe(Math.min(this.readChunkBytes, fragment.bytes));
-      let crc = 0;
-      let position = FRAGMENT_HEADER_BYTES;
-      let verified = 0;
-      let whole: Buffer | undefined;
-      while (verified < fragment.bytes) {
-        const want = Math.min(first.length, fragment.bytes - verified);
-        const { bytesRead } = await fh.read(first, 0, want, position);
-        if (bytesRead === 0) break;
-        crc = crc32(first.subarray(0, bytesRead), crc);
-        if (verified === 0 && bytesRead === fragment.bytes) whole = first.subarray(0, bytesRead);
-        verified += bytesRead;
-        position += bytesRead;
+      if (!(error instanceof PayloadReadError)) throw error;
+      if (error.kind === 'gone') throw new KinesisVideoError('KVS_FRAGMENT_GONE', `Fragment ${seq} is no longer in the store.`);
+      if (this.take(seq) !== undefined) {
+        this.counters.corrupt.atRead += 1;
+        this.onEvent({ type: 'corrupt', file: name, reason: error.reason, phase: 'read' });
+        this.removeInBackground(fragment);
       }
-      if (verified !== fragment.bytes || crc !== fragment.payloadCrc) {
-        const reason = verified !== fragment.bytes ? 'payload shorter than recorded' : 'payload checksum mismatch';
-        if (this.take(seq) !== undefined) {
-          this.counters.corrupt.atRead += 1;
-          this.onEvent({ type: 'corrupt', file: name, reason, phase: 'read' });
-          this.removeInBackground(fragment);
-        }
-        throw new KinesisVideoError('KVS_FRAGMENT_CORRUPT', `Fragment ${seq} (${name}) is corrupt on disk: ${reason}; it was dropped.`);
-      }
-      if (whole !== undefined) {
-        // Small fragment: the verification read already holds all of it.
-        yield whole;
-        return;
-      }
-      position = FRAGMENT_HEADER_BYTES;
-      let sent = 0;
-      while (sent < fragment.bytes) {
-        // A fresh buffer per chunk: the socket may still hold the previous one.
-        const chunk = Buffer.allocUnsafe(Math.min(this.readChunkBytes, fragment.bytes - sent));
-        const { bytesRead } = await fh.read(chunk, 0, chunk.length, position);
-        if (bytesRead === 0) throw new KinesisVideoError('KVS_FRAGMENT_CORRUPT', `Fragment ${seq} shrank while being read.`);
-        sent += bytesRead;
-        position += bytesRead;
-        yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
-      }
-    } finally {
-      await fh.close();
+      throw new KinesisVideoError('KVS_FRAGMENT_CORRUPT', `Fragment ${seq} (${name}) is corrupt on disk: ${error.reason}; it was dropped.`);
     }
   }
 
@@ -503,38 +423,11 @@ export class FragmentStore {
     if (this.closed) throw new KinesisVideoError('KVS_SINK_CLOSED', 'The fragment store is closed.');
   }
 
-  private async writeAtomically(name: string, parts: readonly Uint8Array[]): Promise<void> {
-    const final = join(this.dir, name);
-    const temp = `${final}.tmp`;
-    const fh = await open(temp, 'w');
-    try {
-      for (const part of parts) {
-        // FileHandle.write may write less than asked (e.g. near a full disk); finish or fail loudly.
-        for (let done = 0; done < part.length; ) done += (await fh.write(part, done, part.length - done)).bytesWritten;
-      }
-      if (this.fsyncAlways) await fh.sync();
-    } catch (error) {
-      await fh.close().catch(() => {});
-      await this.remove(`${name}.tmp`).catch(() => {});
-      throw error;
-    }
-    await fh.close();
-    await rename(temp, final);
-    if (this.fsyncAlways) {
-      const dir = await open(this.dir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    }
+  private writeAtomically(name: string, parts: readonly Uint8Array[]): Promise<void> {
+    return writeAtomically(this.dir, name, parts, this.fsyncAlways);
   }
 
-  private async remove(name: string): Promise<void> {
-    try {
-      await unlink(join(this.dir, name));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+  private remove(name: string): Promise<void> {
+    return removeFile(this.dir, name);
   }
 }

@@ -1,7 +1,10 @@
 // The Kinesis Video sink's public surface: re-exports only.
 export { KinesisVideoSink, type KinesisVideoSinkOptions, type KinesisVideoSinkStats } from './sink.js';
 export { KinesisVideoSender, DEFAULT_SESSION_TIMING, type SenderOptions, type SenderStats, type SenderState } from './sender.js';
-export { PutMediaSession, runPutMediaSession, type PutMediaSessionOptions, type SessionOutcome, type SessionTiming } from './put-media-session.js';
+export { PutMediaSession, type PutMediaSessionOptions } from './put-media-session.js';
+export type { SessionOutcome, SessionTiming } from './session-outcome.js';
+export { blameFragment, decideOnErrorAck, type ErrorAckDecision } from './error-ack-policy.js';
+export { endOfFragmentTags, END_OF_FRAGMENT_TAG_NAME } from './end-of-fragment.js';
 export { openPutMediaRequest, putMediaHeaders, formatProducerStartTimestamp, PUT_MEDIA_PATH, KVS_SIGNING_NAME, type PutMediaPayloadSigning } from './put-media-request.js';
 export { AckParser, type Ack, type FragmentAck, type ErrorAck, type IdleAck, type MalformedAck, type AckParserOutput } from './ack-parser.js';
 export { classifyAckError, type AckErrorAction, type AckErrorClass } from './ack-errors.js';

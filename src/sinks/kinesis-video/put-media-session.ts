@@ -14,30 +14,16 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Clock, Sleep } from '../../core/clock.js';
 import { AckParser, type Ack, type AckParserOutput, type ErrorAck } from './ack-parser.js';
-import { classifyAckError } from './ack-errors.js';
 import type { SessionCursor } from './delivery-schedule.js';
-import { endOfFragmentTags } from './end-of-fragment.js';
+import { endOfFragmentTags, startsWithUnknownSizeCluster } from './end-of-fragment.js';
 import { KinesisVideoError } from './errors.js';
 import type { KvsEventListener, SessionEndReason } from './events.js';
 import type { FragmentStore, StoredFragment } from './fragment-store.js';
+import { unlessAborted } from './abortable.js';
+import { blameFragment, decideOnErrorAck } from './error-ack-policy.js';
 import { describeHttpFailure } from './put-media-http-error.js';
+import type { SessionOutcome, SessionOutcomeDraft, SessionTiming } from './session-outcome.js';
 import { openPutMediaRequest, type PutMediaRequestOptions } from './put-media-request.js';
-
-export interface SessionTiming {
-  /** Rotate after this long (default 40 min; the service cuts connections at 45, kvs.md §1.4). */
-  readonly maxConnectionMs: number;
-  /** Subtracted from maxConnectionMs for this connection (the sender draws it from the RNG). */
-  readonly rotationJitterMs: number;
-  /** Outstanding data and neither an ACK nor write progress for this long: reconnect. */
-  readonly stalenessMs: number;
-  readonly connectTimeoutMs: number;
-  /** How long a graceful end waits for the ACKs of fragments in flight. */
-  readonly drainTimeoutMs: number;
-  /** Period of the watchdog that checks all of the above. */
-  readonly watchdogIntervalMs: number;
-  /** Rotate this long before the signing credentials expire. */
-  readonly credentialsGraceMs: number;
-}
 
 export interface PutMediaSessionOptions {
   readonly connectionId: number;
@@ -60,31 +46,11 @@ export interface PutMediaSessionOptions {
   readonly onEvent: KvsEventListener;
 }
 
-export type SessionOutcome =
-  /** Ended cleanly; connect again at once. */
-  | { readonly kind: 'ended'; readonly reason: SessionEndReason; readonly progress: number }
-  /** An ERROR ACK that blames the connection or a fragment now skipped; connect again (short delay). */
-  | { readonly kind: 'reconnect'; readonly reason: string; readonly progress: number }
-  /** The link or the service failed; back off, then connect again. */
-  | {
-      readonly kind: 'failed';
-      readonly error: KinesisVideoError;
-      readonly progress: number;
-      /** Ask GetDataEndpoint again before the next attempt. */
-      readonly endpointSuspect: boolean;
-      /** Describe the stream again before the next attempt. */
-      readonly streamSuspect: boolean;
-    }
-  /** Nothing will succeed until a person changes something. */
-  | { readonly kind: 'stopped'; readonly error: KinesisVideoError; readonly progress: number }
-  /** end('closing') or the sink's abort signal. */
-  | { readonly kind: 'aborted'; readonly progress: number };
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Outcome = DistributiveOmit<SessionOutcome, 'progress'>;
-
 interface InFlight {
   readonly fragment: StoredFragment;
+  /** Copies of the fragment's, for blameFragment. */
+  readonly fragmentTimecodeMs: number;
+  readonly seq: number;
   flushed: boolean;
   received: boolean;
 }
@@ -102,7 +68,7 @@ export class PutMediaSession {
   /** Keyed by fragment timecode: what the ACKs quote. Insertion order is send order. */
   private readonly inFlight = new Map<number, InFlight>();
   private request: ClientRequest | undefined;
-  private outcome: Outcome | undefined;
+  private outcome: SessionOutcomeDraft | undefined;
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
   private gracefulReason: SessionEndReason | undefined;
@@ -154,7 +120,7 @@ export class PutMediaSession {
     return this.outcome !== undefined;
   }
 
-  private finish(outcome: Outcome): void {
+  private finish(outcome: SessionOutcomeDraft): void {
     if (this.outcome !== undefined) return;
     this.outcome = outcome;
     this.soft.abort();
@@ -234,11 +200,12 @@ export class PutMediaSession {
         await this.idleWait(new Promise<void>((resolve) => (this.inFlightWaiter = resolve)));
       }
       if (this.done || this.gracefulReason !== undefined) break;
-      if (await this.sendFragment(next)) {
+      const sent = await this.sendFragment(next);
+      if (sent !== 'skipped') {
         lastTimecode = next.fragmentTimecodeMs;
-        // Nothing more to send right now: close the cluster so the service confirms it without waiting
-        // for the next fragment (see end-of-fragment.ts).
-        if (this.o.store.nextAfter(next.seq) === undefined && !this.done) await this.write(endOfFragmentTags());
+        // Nothing more to send right now: close an unknown-size cluster so the service confirms it without
+        // waiting for the next fragment (see end-of-fragment.ts).
+        if (sent === 'open-cluster' && this.o.store.nextAfter(next.seq) === undefined && !this.done) await this.write(endOfFragmentTags());
       }
       next = undefined;
     }
@@ -247,39 +214,26 @@ export class PutMediaSession {
   }
 
   /** Waits for `promise` unless a graceful or hard end interrupts it (then resolves undefined). */
-  private async idleWait<T>(promise: Promise<T>): Promise<T | undefined> {
-    const signal = this.soft.signal;
-    if (signal.aborted) {
-      promise.catch(() => {});
-      return undefined;
-    }
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<undefined>((resolve) => {
-      onAbort = () => resolve(undefined);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([promise, aborted]);
-    } catch (error) {
-      if (signal.aborted) return undefined;
-      throw error;
-    } finally {
-      signal.removeEventListener('abort', onAbort!);
-      promise.catch(() => {});
-    }
+  private idleWait<T>(promise: Promise<T>): Promise<T | undefined> {
+    return unlessAborted(promise, this.soft.signal);
   }
 
-  /** Streams one fragment from disk. Returns false if it was skipped before any byte went out. */
-  private async sendFragment(fragment: StoredFragment): Promise<boolean> {
-    const entry: InFlight = { fragment, flushed: false, received: false };
+  /**
+   * Streams one fragment from disk. 'skipped' if it was dropped before any byte went out; 'open-cluster' if
+   * it is an unknown-size cluster, whose end the service cannot see by itself.
+   */
+  private async sendFragment(fragment: StoredFragment): Promise<'sent' | 'open-cluster' | 'skipped'> {
+    const entry: InFlight = { fragment, fragmentTimecodeMs: fragment.fragmentTimecodeMs, seq: fragment.seq, flushed: false, received: false };
     this.inFlight.set(fragment.fragmentTimecodeMs, entry);
     this.writing = true;
     let wrote = false;
+    let openCluster = false;
     try {
       for await (const chunk of this.o.store.readPayload(fragment.seq)) {
+        if (!wrote) openCluster = startsWithUnknownSizeCluster(chunk);
         wrote = true;
         await this.write(chunk);
-        if (this.done) return false;
+        if (this.done) return 'skipped';
       }
     } catch (error) {
       const e = toKvsError(error);
@@ -288,7 +242,7 @@ export class PutMediaSession {
         this.inFlight.delete(fragment.fragmentTimecodeMs);
         this.o.attempts.delete(fragment.seq);
         if (e.code === 'KVS_FRAGMENT_CORRUPT') this.o.onEvent({ type: 'fragment-skipped', fragment, reason: e.message });
-        return false;
+        return 'skipped';
       }
       throw e;
     } finally {
@@ -297,7 +251,7 @@ export class PutMediaSession {
     entry.flushed = true;
     this.sentCount += 1;
     this.o.onEvent({ type: 'fragment-sent', connectionId: this.o.connectionId, fragment });
-    return true;
+    return openCluster ? 'open-cluster' : 'sent';
   }
 
   private async write(chunk: Buffer): Promise<void> {
@@ -370,22 +324,9 @@ export class PutMediaSession {
     if (!this.done) this.connected = true;
   }
 
-  private async idleWaitHard<T>(promise: Promise<T>): Promise<T | undefined> {
-    const signal = this.hard.signal;
-    promise.catch(() => {});
-    if (signal.aborted) return undefined;
-    let onAbort: (() => void) | undefined;
-    try {
-      return await Promise.race([
-        promise,
-        new Promise<undefined>((resolve) => {
-          onAbort = () => resolve(undefined);
-          signal.addEventListener('abort', onAbort, { once: true });
-        }),
-      ]);
-    } finally {
-      signal.removeEventListener('abort', onAbort!);
-    }
+  /** Waits for `promise` unless the session is over. */
+  private idleWaitHard<T>(promise: Promise<T>): Promise<T | undefined> {
+    return unlessAborted(promise, this.hard.signal);
   }
 
   private onResponse(res: IncomingMessage): void {
@@ -491,57 +432,14 @@ export class PutMediaSession {
     waiter?.();
   }
 
-  /** Which in-flight fragment an ERROR ACK is about: by timecode, else the one the service was reading. */
-  private blame(ack: ErrorAck): InFlight | undefined {
-    if (ack.fragmentTimecode !== undefined) {
-      const exact = this.inFlight.get(ack.fragmentTimecode);
-      if (exact !== undefined) return exact;
-    }
-    for (const entry of this.inFlight.values()) if (!entry.received) return entry;
-    return this.inFlight.values().next().value;
-  }
-
   private onErrorAck(ack: ErrorAck): void {
-    const errorClass = classifyAckError(ack.errorId);
-    const target = this.blame(ack);
-    this.o.onEvent({ type: 'error-ack', connectionId: this.o.connectionId, ack, errorClass, seq: target?.fragment.seq });
-    const what = `${errorClass.name} (ErrorId ${ack.errorId})`;
-    switch (errorClass.action) {
-      case 'skip':
-        if (target !== undefined) this.free(target, 'skipped', `the service rejected it: ${what}`);
-        this.finish({ kind: 'reconnect', reason: what });
-        return;
-      case 'reconnect':
-        this.finish({ kind: 'reconnect', reason: what });
-        return;
-      case 'retry': {
-        if (target !== undefined) {
-          const n = (this.o.attempts.get(target.fragment.seq) ?? 0) + 1;
-          this.o.attempts.set(target.fragment.seq, n);
-          if (n >= this.o.maxAttemptsPerFragment) {
-            this.free(target, 'skipped', `gave up after ${n} attempts, last error ${what}`);
-          }
-        }
-        this.fail(
-          new KinesisVideoError('KVS_PUT_MEDIA_ERROR_ACK', `PutMedia reported ${what}; reconnecting to send it again.`, {
-            awsError: String(ack.errorId),
-          }),
-          false,
-          ack.errorId === 4008,
-        );
-        return;
-      }
-      case 'stop': {
-        const code = ack.errorId === 4507 ? 'KVS_STREAM_DELETED' : 'KVS_KMS_ERROR';
-        const advice =
-          ack.errorId === 4507 ? 'the stream was deleted; recreate it (or enable create) and restart the sink' : "fix the stream's KMS key (or its key policy) and restart the sink";
-        this.finish({
-          kind: 'stopped',
-          error: new KinesisVideoError(code, `PutMedia reported ${what}: ${advice}.`, { awsError: String(ack.errorId), retryable: false }),
-        });
-        return;
-      }
-    }
+    const target = blameFragment(ack, this.inFlight.values());
+    const decision = decideOnErrorAck(ack, target === undefined ? undefined : { attempts: this.o.attempts.get(target.seq) ?? 0 }, this.o.maxAttemptsPerFragment);
+    this.o.onEvent({ type: 'error-ack', connectionId: this.o.connectionId, ack, errorClass: decision.errorClass, seq: target?.seq });
+    if (target !== undefined && decision.attempts !== undefined) this.o.attempts.set(target.seq, decision.attempts);
+    if (target !== undefined && decision.skipReason !== undefined) this.free(target, 'skipped', decision.skipReason);
+    if (decision.outcome.kind === 'failed') this.fail(decision.outcome.error, decision.outcome.endpointSuspect, decision.outcome.streamSuspect);
+    else this.finish(decision.outcome);
   }
 
   // ---------------------------------------------------------------- watchdog
@@ -592,10 +490,4 @@ function toKvsError(error: unknown): KinesisVideoError {
   return new KinesisVideoError('KVS_PUT_MEDIA_CONNECTION_FAILED', `PutMedia failed: ${e?.code ?? ''} ${e?.message ?? String(error)}`.trim(), {
     cause: error,
   });
-}
-
-/** Runs one session to its end. */
-export function runPutMediaSession(options: PutMediaSessionOptions): { session: PutMediaSession; outcome: Promise<SessionOutcome> } {
-  const session = new PutMediaSession(options);
-  return { session, outcome: session.run() };
 }

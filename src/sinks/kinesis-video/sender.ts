@@ -23,7 +23,8 @@ import { KinesisVideoError } from './errors.js';
 import type { KvsEventListener } from './events.js';
 import type { FragmentStore } from './fragment-store.js';
 import type { PutMediaPayloadSigning } from './put-media-request.js';
-import { PutMediaSession, type SessionTiming } from './put-media-session.js';
+import { PutMediaSession } from './put-media-session.js';
+import type { SessionTiming } from './session-outcome.js';
 
 export const DEFAULT_SESSION_TIMING: SessionTiming = {
   maxConnectionMs: 40 * 60_000,

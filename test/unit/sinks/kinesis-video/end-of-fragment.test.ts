@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MkvReader, type MkvEvent } from '../../../../src/media/mkv/index.js';
-import { END_OF_FRAGMENT_TAG_NAME, endOfFragmentTags } from '../../../../src/sinks/kinesis-video/end-of-fragment.js';
+import { END_OF_FRAGMENT_TAG_NAME, endOfFragmentTags, startsWithUnknownSizeCluster } from '../../../../src/sinks/kinesis-video/end-of-fragment.js';
 import { fragment, streamHeader } from '../../ingest/video/helpers/mkv-parts.js';
 
 describe('end-of-fragment marker', () => {
@@ -21,5 +21,16 @@ describe('end-of-fragment marker', () => {
     const a = endOfFragmentTags();
     a.fill(0);
     expect(endOfFragmentTags().equals(a)).toBe(false);
+  });
+});
+
+describe('startsWithUnknownSizeCluster', () => {
+  it('tells unknown-size clusters (1- or 8-byte all-ones size) from known-size ones and from other bytes', () => {
+    expect(startsWithUnknownSizeCluster(Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0xff, 0xe7]))).toBe(true);
+    expect(startsWithUnknownSizeCluster(Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).toBe(true);
+    expect(startsWithUnknownSizeCluster(Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00]))).toBe(false);
+    expect(startsWithUnknownSizeCluster(Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0x90]))).toBe(false);
+    expect(startsWithUnknownSizeCluster(Buffer.from([0x12, 0x54, 0xc3, 0x67, 0xff]))).toBe(false);
+    expect(startsWithUnknownSizeCluster(Buffer.from(fragment(1_000)))).toBe(true);
   });
 });

@@ -5,7 +5,8 @@
  * complete. Tests script misbehaviour per cluster (ERROR ACKs, silence, dropping the connection mid-cluster)
  * or per request (HTTP errors), and can take the server down (connection refused) and bring it back.
  *
- * Scope: clusters with a known size (what test-media.ts writes); unknown-size clusters are not parsed.
+ * Clusters may have a known size (complete at their last byte) or an unknown size (complete when the next
+ * Cluster or Tags element starts, or the body ends, as the service sees them).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -90,6 +91,8 @@ class ClusterReader {
   /** Bytes left of the element being skipped or the cluster being read. */
   private remaining = 0;
   private inCluster: number | undefined;
+  /** Timecode of an open unknown-size cluster: its children are skipped one by one. */
+  private openCluster: number | undefined;
 
   constructor(
     private readonly onHeader: (ok: boolean) => void,
@@ -97,6 +100,14 @@ class ClusterReader {
     private readonly onClusterEnd: (timecode: number) => void,
     private readonly onTags: () => void = () => {},
   ) {}
+
+  /** The body ended: an open unknown-size cluster is complete. */
+  end(): void {
+    if (this.openCluster === undefined) return;
+    const tc = this.openCluster;
+    this.openCluster = undefined;
+    this.onClusterEnd(tc);
+  }
 
   push(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
@@ -122,13 +133,17 @@ class ClusterReader {
         this.first = false;
         this.onHeader(id.value === EBML_ID);
       }
+      if (this.openCluster !== undefined && (id.value === CLUSTER_ID || id.value === TAGS_ID || id.value === EBML_ID)) {
+        const tc = this.openCluster;
+        this.openCluster = undefined;
+        this.onClusterEnd(tc);
+      }
       if (id.value === SEGMENT_ID) {
         // Unknown size: its children follow at the top level.
         this.buffer = this.buffer.subarray(headerLength);
         continue;
       }
       if (id.value === CLUSTER_ID) {
-        if (size.unknown) throw new Error('unknown-size clusters are not supported by the fake server');
         // Timecode element E7 follows: ID, size, value.
         const tcAt = headerLength;
         const tcSize = readVint(this.buffer, tcAt + 1, false);
@@ -137,8 +152,11 @@ class ClusterReader {
         let timecode = 0;
         for (let i = 0; i < tcSize.value; i += 1) timecode = timecode * 256 + this.buffer[tcAt + 1 + tcSize.length + i]!;
         this.buffer = this.buffer.subarray(headerLength);
-        this.remaining = size.value;
-        this.inCluster = timecode;
+        if (size.unknown) this.openCluster = timecode;
+        else {
+          this.remaining = size.value;
+          this.inCluster = timecode;
+        }
         this.onClusterStart(timecode);
         continue;
       }
@@ -313,6 +331,7 @@ export class FakePutMediaServer {
     });
     req.on('end', () => {
       record.bodyEnded = true;
+      reader.end();
       // The client ended the body: answer what we have and close, as the service does.
       res.end();
       this.changed();

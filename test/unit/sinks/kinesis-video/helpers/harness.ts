@@ -80,10 +80,10 @@ export class Harness {
     await this.sink.putHeader(testStreamHeader(label));
   }
 
-  /** Appends test fragments i in [from, from+count), 2 s apart. */
-  async append(from: number, count = 1, bytes = 2000): Promise<void> {
+  /** Appends test fragments i in [from, from+count), 2 s apart (clusters of unknown size with `unknownSize`). */
+  async append(from: number, count = 1, bytes = 2000, unknownSize = false): Promise<void> {
     for (let i = from; i < from + count; i += 1) {
-      await this.sink.putFragment(testCluster(tcOf(i), bytes), { fragmentTimecodeMs: tcOf(i), durationMs: FRAGMENT_MS, keyframe: true });
+      await this.sink.putFragment(testCluster(tcOf(i), bytes, tcOf(i), unknownSize), { fragmentTimecodeMs: tcOf(i), durationMs: FRAGMENT_MS, keyframe: true });
     }
   }
 

@@ -26,8 +26,11 @@ export function testStreamHeader(label = 'kedge-test'): Buffer {
   return Buffer.concat([ebml, segmentStart, info, tracks]);
 }
 
-/** One Cluster at `timecodeMs` with `payloadBytes` bytes of deterministic filler. */
-export function testCluster(timecodeMs: number, payloadBytes = 2000, seed = timecodeMs): Buffer {
+/**
+ * One Cluster at `timecodeMs` with `payloadBytes` bytes of deterministic filler; of known size unless
+ * `unknownSize` (as kedge's MKV writer and the KVS producers write them).
+ */
+export function testCluster(timecodeMs: number, payloadBytes = 2000, seed = timecodeMs, unknownSize = false): Buffer {
   const rng = seededRng(seed);
   const payload = Buffer.alloc(payloadBytes);
   for (let i = 0; i < payloadBytes; i += 1) payload[i] = Math.floor(rng.next() * 256);
@@ -35,6 +38,7 @@ export function testCluster(timecodeMs: number, payloadBytes = 2000, seed = time
   tc.writeBigUInt64BE(BigInt(timecodeMs));
   const timecode = Buffer.concat([Buffer.from([0xe7, 0x88]), tc]);
   const block = element([0xa3], Buffer.concat([Buffer.from([0x81, 0x00, 0x00, 0x80]), payload]));
+  if (unknownSize) return Buffer.concat([Buffer.from([0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), timecode, block]);
   return element([0x1f, 0x43, 0xb6, 0x75], Buffer.concat([timecode, block]));
 }
 
