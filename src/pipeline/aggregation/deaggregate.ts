@@ -1,6 +1,7 @@
 /**
  * Our own reader of the KPL aggregated format (format.ts): used by tests, by the local ingest
- * target's consumers and by anyone reading a stream kedge wrote. It checks the MD5 trailer, accepts
+ * target's Firehose (which passes a record that fails here through whole, as the KCL does) and by
+ * anyone reading a stream kedge wrote. It checks the MD5 trailer, accepts
  * fields in any order, skips fields it does not know (e.g. the unimplemented `tags`), and refuses
  * anything malformed with a clear code instead of returning half a record.
  *
@@ -155,18 +156,22 @@ class Reader {
     this.offset = start;
   }
 
-  /** A varint as a number; refuses values above 2^53 (no index or length can be that large). */
+  /**
+   * A varint as a number. Up to ten bytes, protobuf's limit, so an unknown field of any 64-bit value is
+   * skipped as the KCL's protobuf reader skips it. Past 2^53 the number is inexact, which can only make an
+   * index miss its table or a length run past the end: both refused.
+   */
   varint(): number {
     let value = 0;
     let scale = 1;
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 10; i++) {
       if (this.offset >= this.end) throw malformed('a varint runs past the end of its message');
       const byte = this.bytes[this.offset++]!;
       value += (byte & 0x7f) * scale;
       if (byte < 0x80) return value;
       scale *= 0x80;
     }
-    throw malformed('a varint is longer than 8 bytes (value above 2^56)');
+    throw malformed('a varint is longer than protobuf\'s 10 bytes');
   }
 
   lengthDelimited(): void {

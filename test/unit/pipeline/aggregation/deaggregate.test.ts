@@ -101,6 +101,18 @@ describe('deaggregate', () => {
     ]);
   });
 
+  it('skips an unknown varint field of any 64-bit value, as protobuf readers (and the KCL) do', () => {
+    // field 5 = -1 as an int64: ten bytes, the longest varint protobuf has; field 6 = 2^53 (eight bytes).
+    const minusOne = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+    const twoTo53 = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10];
+    const data = sealed([0x28, ...minusOne, 0x30, ...twoTo53, ...field(0x0a, text('k')), ...userRecord(0, undefined, 'x', [0x28, ...minusOne])]);
+    expect(deaggregate({ data, partitionKey: 'a' }).map((r) => [r.partitionKey, r.data.toString()])).toEqual([['k', 'x']]);
+  });
+
+  it('refuses a varint longer than protobuf\'s ten bytes with AGGREGATE_MALFORMED', () => {
+    expect(codeOf(() => deaggregate({ data: sealed([0x28, ...new Array(10).fill(0x80), 0x01]), partitionKey: 'a' }))).toBe('AGGREGATE_MALFORMED');
+  });
+
   it.each([
     ['a partition key index outside the table', [...field(0x0a, text('k')), ...userRecord(3, undefined, 'x')], 'partition_key_index 3'],
     ['an EHK index outside the table', [...field(0x0a, text('k')), ...userRecord(0, 0, 'x')], 'explicit_hash_key_index 0'],
