@@ -22,7 +22,8 @@ interface Run {
   readonly stderr: string;
 }
 
-function kedgeVideo(args: string[]): Promise<Run> {
+/** `interrupt`: send SIGINT this long after the capture started (seen in the info log). */
+function kedgeVideo(args: string[], interrupt?: { afterCaptureMs: number }): Promise<Run> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'video', ...args], {
       cwd: REPO,
@@ -33,6 +34,14 @@ function kedgeVideo(args: string[]): Promise<Run> {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let interrupting = false;
+    if (interrupt !== undefined) {
+      child.stderr.on('data', () => {
+        if (interrupting || !stderr.includes('"msg":"capture: ')) return;
+        interrupting = true;
+        setTimeout(() => child.kill('SIGINT'), interrupt.afterCaptureMs);
+      });
+    }
     child.on('close', (code) => resolveRun({ code, stdout, stderr }));
   });
 }
@@ -102,6 +111,15 @@ describe('kedge video into kedge ingest', () => {
     }
     // Everything confirmed has left the store.
     expect(readdirSync(store).filter((n) => n.endsWith('.frag'))).toEqual([]);
+  });
+
+  it('runs until SIGINT without --duration, then stops the camera, drains and exits 0', async () => {
+    const run = await kedgeVideo(['--stream', 'until-signal', '--source', 'test', '--endpoint', target.url, '--create', '--store', tempDir(), '--gop', '1', '--size', '160x120', '--log-level', 'info'], { afterCaptureMs: 3_000 });
+    expect(kedgeLines(run.stderr)).toEqual([]);
+    expect(run.code).toBe(0);
+    const persisted = Number(/kedge video: (\d+) fragments persisted/.exec(run.stdout)?.[1]);
+    expect(persisted).toBeGreaterThanOrEqual(1);
+    expect(await listFragments(target.url, 'until-signal')).toHaveLength(persisted);
   });
 
   it('exits 1 with the reason when the stream does not exist and --create is not given', async () => {
