@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticator.js';
+import { parseCompactJson } from './compact-json.js';
 import { ServiceError, serializationError } from './service-error.js';
 import { AMZ_JSON_1_1, jsonError, jsonErrorType, jsonResponse, xmlError } from './responses.js';
 import type { IngestRequest, IngestResponse, JsonService, Operation, OperationContext } from './types.js';
@@ -108,12 +109,20 @@ function successResponse(result: unknown): IngestResponse {
   return jsonResponse(200, result ?? {});
 }
 
+/**
+ * From this size on, bodies are first tried with parseCompactJson: building one string of a large body costs
+ * more than parsing it (fresh large-object pages per request). Smaller bodies parse faster than they check.
+ */
+const COMPACT_PARSE_MIN_BYTES = 64 * 1024;
+
 function parseJsonObject(body: Buffer): Record<string, unknown> | ServiceError {
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    return serializationError(`The request body is not valid JSON (${(err as Error).message}).`);
+  let value = body.length >= COMPACT_PARSE_MIN_BYTES ? parseCompactJson(body) : undefined;
+  if (value === undefined) {
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      return serializationError(`The request body is not valid JSON (${(err as Error).message}).`);
+    }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return serializationError('The request body must be a JSON object.');
