@@ -20,6 +20,7 @@ const modules: readonly BenchModule[] = [
   ingestThroughput,
   mediaBench,
   selfPrinting('aggregation', 'KPL aggregation of kedge vs aws-kinesis-agg', runAggregation),
+  { name: 'producer', summary: 'the producer SDK vs AWS SDK PutRecords vs aws-kinesis-agg into kedge ingest; RSS while a backlog drains', run: async (ctx) => (await import('./producer.js')).producerBench.run(ctx) },
   { name: 'video', summary: 'video producer: glass-to-PERSISTED latency, CPU and RSS, 1080p30 copy (--video-seconds=N)', run: async (ctx) => (await import('./video.js')).videoBench.run(ctx) },
 ];
 

@@ -22,7 +22,14 @@ import type { SinkEntry } from './transport.js';
 
 export interface BatchLimits {
   readonly maxEntries: number;
+  /** The service's request limit. */
   readonly maxRequestBytes: number;
+  /**
+   * Where we stop filling a request (at most maxRequestBytes). Smaller than the limit on purpose: a
+   * 1 MiB PutRecords already carries thousands of aggregated records, and every request in flight
+   * costs several copies of itself in memory (aggregates, base64, JSON body, HTTP buffers).
+   */
+  readonly targetRequestBytes: number;
   /** KPL aggregation for lanes with a known shard. */
   readonly aggregate: boolean;
   readonly maxAggregateBytes: number;
@@ -102,7 +109,7 @@ export class Batcher {
         const built = aggregate ? this.#nextAggregate(lane, index, keys, due) : this.#nextRaw(lane, index, keys);
         if (built === 'stop-lane') break;
         const { count, sizeBytes } = built;
-        if (bytes + sizeBytes > this.limits.maxRequestBytes) {
+        if (bytes + sizeBytes > (entries.length === 0 ? this.limits.maxRequestBytes : this.limits.targetRequestBytes)) {
           // Full. (A single entry always fits: options keep maxRecordBytes <= maxRequestBytes.)
           this.#aggregator.drain();
           requestFull = true;

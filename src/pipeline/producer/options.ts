@@ -117,9 +117,9 @@ export const PRODUCER_DEFAULTS = Object.freeze({
   maxInFlightRequests: 4,
   maxHeldRecords: 50_000,
   maxHeldBytes: 8 * 1024 * 1024,
-  readBatchBytes: 1024 * 1024,
+  readBatchBytes: 256 * 1024,
   // A request of 1 MiB carries thousands of aggregated records; waiting for 5 MiB only adds latency and memory.
-  triggerBytes: 1024 * 1024,
+  targetRequestBytes: 1024 * 1024,
   memorySpoolMaxBytes: 64 * 1024 * 1024,
   maxPendingBytes: 8 * 1024 * 1024,
   maxPendingPuts: 10_000,

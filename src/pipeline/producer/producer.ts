@@ -157,11 +157,14 @@ export class Producer extends EventEmitter<ProducerEventMap> {
     const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, PRODUCER_DEFAULTS.requestTimeoutMs);
     this.#closeTimeoutMs = nonNegative('closeTimeoutMs', options.closeTimeoutMs, PRODUCER_DEFAULTS.closeTimeoutMs);
 
+    const maxInFlightRequests = positiveInteger('maxInFlightRequests', options.maxInFlightRequests, PRODUCER_DEFAULTS.maxInFlightRequests);
+    // One keep-alive connection per request in flight, plus one for ListShards.
+    const aws = { maxSockets: maxInFlightRequests + 1, ...options.aws };
     this.#transport =
       options.transport ??
       (sink.kind === 'kinesis'
-        ? new KinesisTransport({ streamName: sink.name, ...(options.aws ? { aws: options.aws } : {}), requestTimeoutMs })
-        : new FirehoseTransport({ deliveryStreamName: sink.name, ...(options.aws ? { aws: options.aws } : {}), requestTimeoutMs }));
+        ? new KinesisTransport({ streamName: sink.name, aws, requestTimeoutMs })
+        : new FirehoseTransport({ deliveryStreamName: sink.name, aws, requestTimeoutMs }));
     const deadLetterPath = options.deadLetterPath ?? (options.spool?.dir !== undefined && !this.#memorySpool ? join(options.spool.dir, 'dead-letter.jsonl') : undefined);
     this.#deadLetters =
       deadLetterPath !== undefined ? new DeadLetterFile(deadLetterPath, this.#transport.describe(), this.#clock) : new ReportOnlyDeadLetters(this.#transport.describe(), this.#clock);
@@ -187,6 +190,7 @@ export class Producer extends EventEmitter<ProducerEventMap> {
     const limits = {
       maxEntries: sink.maxEntries,
       maxRequestBytes: sink.maxRequestBytes,
+      targetRequestBytes: Math.min(sink.maxRequestBytes, PRODUCER_DEFAULTS.targetRequestBytes),
       aggregate: sink.aggregate,
       maxAggregateBytes: sink.maxAggregateBytes,
       maxAggregateRecords: sink.maxAggregateRecords,
@@ -196,6 +200,7 @@ export class Producer extends EventEmitter<ProducerEventMap> {
       oneInFlightPerLane: perKey,
     };
     this.#counters.recovered = spool.stats().entries;
+    const maxHeldBytes = positiveInteger('maxHeldBytes', options.maxHeldBytes, PRODUCER_DEFAULTS.maxHeldBytes);
     this.#sender = new Sender({
       spool,
       transport: this.#transport,
@@ -212,13 +217,14 @@ export class Producer extends EventEmitter<ProducerEventMap> {
       emit: (event, ...args) => this.#emit(event, ...args),
       lingerMs,
       maxEntries: sink.maxEntries,
-      triggerBytes: Math.min(sink.maxRequestBytes, PRODUCER_DEFAULTS.triggerBytes),
+      triggerBytes: Math.min(sink.maxRequestBytes, PRODUCER_DEFAULTS.targetRequestBytes),
       aggregating: sink.aggregate,
       perKey,
-      maxInFlightRequests: positiveInteger('maxInFlightRequests', options.maxInFlightRequests, PRODUCER_DEFAULTS.maxInFlightRequests),
+      maxInFlightRequests,
       maxHeldRecords: positiveInteger('maxHeldRecords', options.maxHeldRecords, PRODUCER_DEFAULTS.maxHeldRecords),
-      maxHeldBytes: positiveInteger('maxHeldBytes', options.maxHeldBytes, PRODUCER_DEFAULTS.maxHeldBytes),
-      readBatchBytes: PRODUCER_DEFAULTS.readBatchBytes,
+      maxHeldBytes,
+      // Records keep their spool read buffer alive until they settle: small reads pin little.
+      readBatchBytes: Math.min(PRODUCER_DEFAULTS.readBatchBytes, Math.max(64 * 1024, Math.floor(maxHeldBytes / 4))),
       recordTtlMs,
       maxRecordBytes: sink.maxRecordBytes,
       kind: sink.kind,

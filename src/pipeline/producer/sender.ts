@@ -62,7 +62,7 @@ export interface SenderOptions {
 
 /** How long to wait after a background failure (a spool read, a dead-letter write) before trying again. */
 const BACKGROUND_RETRY_MS = 1_000;
-const READ_BATCH_ENTRIES = 5_000;
+const READ_BATCH_ENTRIES = 2_000;
 
 interface AckWaiter {
   readonly seq: number;

@@ -1,9 +1,9 @@
 /**
  * The one Firehose client a sink uses: one SDK attempt per call, the producer retries (see
- * sinks/kinesis/client.ts for why), same region and credential defaults as the Kinesis sink.
+ * sinks/kinesis/client.ts for why), same region, credential and keep-alive defaults as the Kinesis sink.
  */
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { defaultCredentials, regionFor, type AwsClientOptions } from '../kinesis/client.js';
+import { defaultCredentials, keepAliveHandler, regionFor, type AwsClientOptions } from '../kinesis/client.js';
 
 export function createFirehoseClient(options: AwsClientOptions = {}): FirehoseClient {
   const region = regionFor(options);
@@ -12,6 +12,6 @@ export function createFirehoseClient(options: AwsClientOptions = {}): FirehoseCl
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     credentials: options.credentials ?? defaultCredentials(options.endpoint),
     maxAttempts: options.maxAttempts ?? 1,
-    ...(options.requestHandler !== undefined ? { requestHandler: options.requestHandler } : {}),
+    requestHandler: options.requestHandler ?? keepAliveHandler(options.maxSockets),
   });
 }

@@ -4,8 +4,11 @@
  * as KPL builds its native client with retryCount 0 (reference/kds.md §2.5): two retry layers would
  * multiply each other's attempts and hide throttles from the rate limiter.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** How a sink reaches AWS (or a local target). Everything is optional: the SDK defaults apply. */
 export interface AwsClientOptions {
@@ -15,8 +18,10 @@ export interface AwsClientOptions {
   readonly endpoint?: string;
   /** Default: the node provider chain of @aws-sdk/credential-providers (see {@link defaultCredentials}). */
   readonly credentials?: KinesisClientConfig['credentials'];
-  /** E.g. `new NodeHttpHandler()` for peers that speak only HTTP/1.1 (kinesalite, kinesis-local). */
+  /** Default: HTTP/1.1 with keep-alive (see {@link keepAliveHandler}). */
   readonly requestHandler?: KinesisClientConfig['requestHandler'];
+  /** Connections kept to the endpoint with the default handler (default 8). */
+  readonly maxSockets?: number;
   /** SDK attempts per call. Default 1: the producer retries, with its own budget. */
   readonly maxAttempts?: number;
 }
@@ -53,6 +58,19 @@ export function defaultCredentials(endpoint: string | undefined): NonNullable<Ki
   };
 }
 
+/**
+ * The default request handler: HTTP/1.1 over keep-alive connections. The Kinesis client's own default
+ * is HTTP/2 with `disableConcurrentStreams: true` (made for SubscribeToShard), which opens a new
+ * connection, and against AWS a new TLS handshake, for every PutRecords. A producer sends thousands
+ * of requests; reusing a few warm connections is what it needs, and every peer speaks HTTP/1.1.
+ */
+export function keepAliveHandler(maxSockets = 8): NodeHttpHandler {
+  return new NodeHttpHandler({
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+  });
+}
+
 /** Resolves the region the same way for every client of ours. */
 export function regionFor(options: AwsClientOptions): string | undefined {
   return options.region ?? (isLocalPlainHttp(options.endpoint) ? LOCAL_REGION : undefined);
@@ -65,6 +83,6 @@ export function createKinesisClient(options: AwsClientOptions = {}): KinesisClie
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     credentials: options.credentials ?? defaultCredentials(options.endpoint),
     maxAttempts: options.maxAttempts ?? 1,
-    ...(options.requestHandler !== undefined ? { requestHandler: options.requestHandler } : {}),
+    requestHandler: options.requestHandler ?? keepAliveHandler(options.maxSockets),
   });
 }

@@ -1,5 +1,5 @@
 /** The Kinesis Data Streams sink: client, PutRecords, ListShards. */
-export { createKinesisClient, defaultCredentials, isLocalPlainHttp, regionFor, type AwsClientOptions } from './client.js';
+export { createKinesisClient, defaultCredentials, isLocalPlainHttp, keepAliveHandler, regionFor, type AwsClientOptions } from './client.js';
 export { SinkRequestTimeoutError, SinkResponseMismatchError } from './errors.js';
 export { listOpenShards } from './list-shards.js';
 export { putRecords, readOutcomes, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';

@@ -13,6 +13,7 @@ import { ManualClock } from '../../helpers/manual-clock.js';
 const limits: BatchLimits = {
   maxEntries: 500,
   maxRequestBytes: 5 * 1024 * 1024,
+  targetRequestBytes: 5 * 1024 * 1024,
   aggregate: true,
   maxAggregateBytes: 51_200,
   maxAggregateRecords: 4_294_967_295,
@@ -89,7 +90,7 @@ describe('Batcher', () => {
     fill(lanes, 'shard-0', Array.from({ length: 800 }, (_, i) => record(`key-${i}`, 10)));
     const batcher = new Batcher({ ...limits, aggregate: false }, undefined);
     expect(batcher.build(lanes, 0, true).request!.entries).toHaveLength(500);
-    const small = new Batcher({ ...limits, aggregate: false, maxRequestBytes: 1000 }, undefined);
+    const small = new Batcher({ ...limits, aggregate: false, maxRequestBytes: 1000, targetRequestBytes: 1000 }, undefined);
     const request = small.build(lanes, 0, true).request!;
     expect(request.bytes).toBeLessThanOrEqual(1000);
     expect(request.bytes).toBe(request.entries.reduce((sum, e) => sum + e.data.length + Buffer.byteLength(e.partitionKey), 0));

@@ -1,0 +1,150 @@
+/**
+ * Producer bench: 200-byte JSON records into `kedge ingest` (the built CLI, a child process, `--data`
+ * persistence, `--no-limits`), three ways, each in its own process so CPU and peak RSS are its own:
+ *   kedge      the SDK: createProducer (KPL aggregation per shard, disk spool with fsync 'interval');
+ *   (a) sdk    @aws-sdk/client-kinesis PutRecords, 500 records a request, no spool;
+ *   (b) agg    aws-kinesis-agg aggregate() + PutRecords (≤500 entries, ≤5 MiB a request), no spool.
+ * All three use the SDK's default (HTTP/2) client, 4 requests in flight, and retry failed entries, so
+ * "delivered" means stored. Then the drain: a backlog pre-filled into a disk spool while the target
+ * was unreachable is delivered by a fresh process, whose peak RSS is the figure the issue bounds.
+ *
+ * Workers run test/bench/producer-worker.mjs on bare node against the built SDK (dist/):
+ *   npm run build && node --import tsx test/bench/producer.ts [--records N] [--backlog-mb MB]   (alone)
+ *   npm run bench -- producer                                                                (through run.ts)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import { kinesisClient } from '../peers/clients.js';
+import { startKedgeTarget } from '../peers/kedge.js';
+import { waitForActive } from '../peers/differential.js';
+import { formatResult, type BenchContext, type BenchModule, type BenchResult, type BenchRow } from './report.js';
+
+const WORKER = fileURLToPath(new URL('./producer-worker.mjs', import.meta.url));
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const STREAM = 'bench';
+const SHARDS = 8;
+const CONCURRENCY = 4;
+const DEFAULT_RECORDS = 400_000;
+/** A bounded stand-in for the issue's 1 GB backlog; `--backlog-mb 1024` when run alone measures the full size. */
+const DEFAULT_BACKLOG_MB = 256;
+const OPERATION = 'put 200-byte JSON records';
+
+interface WorkerResult {
+  readonly records: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly maxRssMb: number;
+  /** Records re-sent after a failed entry. */
+  readonly failures: number;
+}
+
+// ── the orchestrating side ─────────────────────────────────────────────────────────────────────────
+
+function runWorker(args: readonly string[]): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    // Bare node on plain JavaScript and the built SDK: no tsx loader thread in the worker's CPU time or RSS.
+    const child = spawn(process.execPath, [WORKER, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as WorkerResult);
+      else reject(new Error(`bench worker ${args[0]} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+async function withTarget<T>(ctx: BenchContext, run: (url: string) => Promise<T>): Promise<T> {
+  const distCli = join(REPO, 'dist/cli/main.js');
+  const target = await startKedgeTarget({ entry: existsSync(distCli) ? 'dist' : 'source', extraArgs: ['--no-limits'], nodeArgs: ctx.serverNodeArgs });
+  const kinesis = kinesisClient(target.url, { http: '2', maxAttempts: 3 });
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: SHARDS }));
+    await waitForActive(kinesis, STREAM, 30_000);
+    return await run(target.url);
+  } finally {
+    kinesis.destroy();
+    await target.close();
+  }
+}
+
+const row = (target: string, operation: string, r: WorkerResult): BenchRow => ({ target, operation, records: r.records, bytes: r.records * 200, seconds: r.seconds, failures: r.failures });
+const costs = (label: string, r: WorkerResult): string =>
+  `${label}: ${((r.cpuSeconds / r.records) * 1e6).toFixed(1)} CPU s per million records, peak RSS ${r.maxRssMb.toFixed(0)} MB`;
+
+export interface ProducerBenchOptions {
+  readonly records?: number;
+  readonly backlogMb?: number;
+}
+
+export async function measureProducer(ctx: BenchContext, options: ProducerBenchOptions = {}): Promise<BenchResult> {
+  const records = options.records ?? DEFAULT_RECORDS;
+  const backlogMb = options.backlogMb ?? DEFAULT_BACKLOG_MB;
+  const scratch = mkdtempSync(join(tmpdir(), 'kedge-bench-producer-'));
+  try {
+    const results: Array<[string, WorkerResult]> = [];
+    for (const [label, kind] of [
+      ['kedge producer', 'kedge'],
+      ['(a) AWS SDK PutRecords', 'sdk'],
+      ['(b) aws-kinesis-agg + PutRecords', 'agg'],
+    ] as const) {
+      ctx.log(`${label}: ${records.toLocaleString('en-US')} records`);
+      const spoolDir = join(scratch, `spool-${kind}`);
+      results.push([label, await withTarget(ctx, (url) => runWorker([kind, url, String(records), spoolDir]))]);
+    }
+    ctx.log(`drain: pre-filling a ${backlogMb} MB backlog with the target unreachable`);
+    const backlogDir = join(scratch, 'backlog');
+    await runWorker(['fill', 'http://127.0.0.1:9', String(backlogMb), backlogDir]);
+    ctx.log('drain: delivering it from a fresh process');
+    const drain = await withTarget(ctx, (url) => runWorker(['drain', url, String(backlogMb), backlogDir]));
+    const rssVerdict = drain.maxRssMb < 100 ? 'goal < 100 MB: met' : 'goal < 100 MB: MISSED';
+    return {
+      title: `producer: 200-byte JSON records into kedge ingest (${SHARDS} shards, --no-limits, --data), ${CONCURRENCY} requests in flight, node ${process.version}`,
+      rows: [...results.map(([label, r]) => row(label, OPERATION, r)), row('kedge producer', `drain a ${backlogMb} MB backlog`, drain)],
+      ratios: [
+        { operation: OPERATION, subject: 'kedge producer', baseline: '(a) AWS SDK PutRecords', goal: 10 },
+        { operation: OPERATION, subject: 'kedge producer', baseline: '(b) aws-kinesis-agg + PutRecords', goal: 2 },
+      ],
+      notes: [
+        ...results.map(([label, r]) => costs(label, r)),
+        `${costs(`drain of ${backlogMb} MB (${drain.records.toLocaleString('en-US')} records)`, drain)}; ${rssVerdict}`,
+        'records/s counts records stored by the target (each run ends when every record is acknowledged); failures column: records re-sent after a failed entry',
+        'kedge: aggregation on, disk spool fsync interval, its rate limiter off (the target enforces no shard limits)',
+      ],
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export const producerBench: BenchModule = {
+  name: 'producer',
+  summary: 'the SDK vs AWS SDK PutRecords vs aws-kinesis-agg into kedge ingest; RSS while a backlog drains',
+  run: (ctx) => measureProducer(ctx),
+};
+
+function flag(args: readonly string[], name: string): number | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : undefined;
+}
+
+export async function run(): Promise<void> {
+  const args = process.argv.slice(2);
+  const records = flag(args, '--records');
+  const backlogMb = flag(args, '--backlog-mb');
+  const result = await measureProducer(
+    { log: (line) => process.stderr.write(`bench: ${line}\n`), serverNodeArgs: [] },
+    { ...(records !== undefined ? { records } : {}), ...(backlogMb !== undefined ? { backlogMb } : {}) },
+  );
+  process.stdout.write(`${formatResult(result)}\n`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await run();
+}
