@@ -1,9 +1,10 @@
 /**
- * Exponential backoff with full jitter (delay uniform in [0, min(cap, base * 2^attempt)]), so that many
- * cameras coming back after the same outage do not reconnect in lockstep. The RNG is injected.
- * (Kept here until src/retry/ offers the shared policy; it has no other dependency.)
+ * Reconnect delays for PutMedia: exponential backoff with full jitter (src/retry/backoff.ts, the one formula
+ * kedge uses), so that many cameras coming back after the same outage do not reconnect in lockstep. What is
+ * this sink's own: its defaults and whole milliseconds. The RNG is injected.
  */
 import type { Rng } from '../../core/clock.js';
+import { fullJitterBackoffMs } from '../../retry/backoff.js';
 
 export interface BackoffPolicy {
   /** First ceiling, ms (default 500). */
@@ -12,10 +13,7 @@ export interface BackoffPolicy {
   readonly capMs?: number;
 }
 
+/** A delay in whole ms, uniform in [0, min(cap, base · 2^attempt)); `attempt` counts from 0. */
 export function backoffDelay(attempt: number, rng: Rng, policy: BackoffPolicy = {}): number {
-  const base = policy.baseMs ?? 500;
-  const cap = policy.capMs ?? 30_000;
-  // 2^attempt overflows to Infinity past ~1000 attempts; min() keeps the ceiling at the cap.
-  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt, 52));
-  return Math.floor(rng.next() * ceiling);
+  return Math.floor(fullJitterBackoffMs(attempt, policy.baseMs ?? 500, policy.capMs ?? 30_000, rng));
 }
