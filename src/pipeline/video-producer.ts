@@ -12,135 +12,26 @@
  * This module only wires the parts (DESIGN.md §2: sources and sinks never import each other).
  */
 import { randomBytes } from 'node:crypto';
-import { mathRng, systemClock, type Clock, type Rng, type Sleep } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { KedgeError } from '../core/errors.js';
-import { staticCredentials, type AwsCredentials, type CredentialProvider } from '../aws/credentials.js';
 import { AnnexBAccessUnitParser, type AccessUnit, type ParameterSets } from '../media/h264/index.js';
-import type { LocateOptions } from '../media/ffmpeg/index.js';
-import {
-  CameraCapture,
-  parseCameraSource,
-  silentLogger,
-  type CameraError,
-  type CameraSource,
-  type CaptureCommand,
-  type CaptureLogger,
-  type CaptureSettings,
-  type PlanProbes,
-  type RestartBackoff,
-  type StopTimeouts,
-} from '../sources/camera/index.js';
-import { KinesisVideoSink, type BacklogOrder, type KinesisVideoError, type KinesisVideoSinkOptions, type KvsDeliveryEvent } from '../sinks/kinesis-video/index.js';
+import { CameraCapture, parseCameraSource, silentLogger, type CameraError, type CaptureCommand, type CaptureLogger } from '../sources/camera/index.js';
+import { KinesisVideoSink, type KinesisVideoError, type KvsDeliveryEvent } from '../sinks/kinesis-video/index.js';
 import type { FlushResult, VideoProducerEvent, VideoProducerListener, VideoProducerStats } from './video-events.js';
-
-export type { FlushResult, VideoProducerEvent, VideoProducerListener, VideoProducerStats };
 import { GopFragmenter, type FragmenterOutput, type VideoFragment } from './video-fragmenter.js';
 import { FragmentBufferPool } from './video-mkv.js';
+import { captureOptions, idleTimeoutMs, sinkOptions, type VideoProducer, type VideoProducerOptions } from './video-producer-options.js';
 
-export interface VideoProducerOptions {
-  readonly streamName: string;
-  /** A parsed source, or the `--source` text: `test`, `v4l2:DEV`, `thermal:DEV`, `libcamera`, `rtsp://...`, `file:PATH`. */
-  readonly source: CameraSource | string;
-  readonly capture?: CaptureSettings;
-  readonly aws: {
-    readonly region: string;
-    /** Control-plane endpoint override (the local target's URL); PutMedia goes where GetDataEndpoint says. */
-    readonly endpoint?: string;
-    /** Keys, or a provider; default the SDK's chain (environment, profile, instance role). */
-    readonly credentials?: AwsCredentials | CredentialProvider;
-  };
-  /** Create the stream when it does not exist; `true` means 24 h retention. Default: report it missing. */
-  readonly create?: boolean | { readonly retentionHours: number };
-  readonly store: {
-    readonly dir: string;
-    /** Default 512 MiB. */
-    readonly maxBytes?: number;
-    /** Default 24 h: the longest link loss the store rides out (the oldest video is dropped first after that). */
-    readonly maxDurationMs?: number;
-    /** Default 'always': a fragment counts as stored only once fsynced. */
-    readonly fsync?: 'always' | 'never';
-    /**
-     * Read size when sending (default 4 MiB): a fragment up to this size is read back in one buffer; smaller
-     * reads split it into a checksum pass and a send pass, allocating it about twice.
-     */
-    readonly readChunkBytes?: number;
-  };
-  /** After an outage: 'oldest-first' (default) or 'live-first' (see sinks/kinesis-video/delivery-schedule.ts). */
-  readonly backlog?: BacklogOrder;
-  readonly fragments?: {
-    /** Close the open fragment when no frame arrived for this long (default 5 s; must stay under KVS's 30 s). */
-    readonly idleMs?: number;
-    /** Longest fragment (default 10 s, at most 20 s). */
-    readonly maxMs?: number;
-  };
-  readonly ffmpeg?: LocateOptions;
-  readonly camera?: {
-    /** A ready command instead of planning one from `source`. */
-    readonly command?: CaptureCommand;
-    readonly backoff?: RestartBackoff;
-    readonly stopTimeouts?: Partial<StopTimeouts>;
-    readonly probes?: Partial<PlanProbes>;
-  };
-  /** Further sink settings (session timing, delivery backoff...). */
-  readonly delivery?: Partial<Pick<KinesisVideoSinkOptions, 'timing' | 'backoff' | 'liveFirst' | 'maxInFlight' | 'maxAttemptsPerFragment' | 'controlPlaneMaxAttempts' | 'userAgent'>>;
-  readonly logger?: CaptureLogger;
-  readonly clock?: Clock;
-  readonly rng?: Rng;
-  readonly sleep?: Sleep;
-}
-
-export interface VideoProducer {
-  /** The capture command that runs (program, args, description). */
-  readonly command: CaptureCommand;
-  /** Adds a listener; returns a function that removes it. */
-  on(listener: VideoProducerListener): () => void;
-  stats(): VideoProducerStats;
-  /** Stops the camera gracefully and stores the last fragment; delivery goes on. */
-  stopCapture(): Promise<void>;
-  /**
-   * Resolves once every fragment stored so far (this run's and what earlier runs left) is confirmed by the
-   * service or accounted for (evicted, skipped); rejects with the error when delivery stops for good, or
-   * with the signal's reason when aborted.
-   */
-  flush(signal?: AbortSignal): Promise<FlushResult>;
-  /** Settles when capture is over (stopCapture, the end of a replay, or a camera failure it gave up on). */
-  readonly captureDone: Promise<CameraError | undefined>;
-  /** Stops capture and delivery; unconfirmed fragments stay in the store for the next run. */
-  close(): Promise<void>;
-}
-
-const DEFAULT_STORE_BYTES = 512 * 1024 * 1024;
-const DEFAULT_STORE_DURATION_MS = 24 * 3_600_000;
-const DEFAULT_IDLE_MS = 5_000;
-const DEFAULT_RETENTION_HOURS = 24;
-const DEFAULT_READ_CHUNK_BYTES = 4 * 1024 * 1024;
+export type { FlushResult, VideoProducer, VideoProducerEvent, VideoProducerListener, VideoProducerOptions, VideoProducerStats };
 
 export async function createVideoProducer(options: VideoProducerOptions): Promise<VideoProducer> {
   const source = typeof options.source === 'string' ? parseCameraSource(options.source) : options.source;
-  const idleMs = options.fragments?.idleMs ?? DEFAULT_IDLE_MS;
-  if (!(idleMs > 0 && idleMs < 30_000)) throw new RangeError(`fragments.idleMs ${idleMs} must be in (0, 30000): KVS ends a PutMedia call after 30 s without data`);
+  const idleMs = idleTimeoutMs(options);
   // The camera first: a wrong device path fails here, before anything else is opened.
-  const capture = await CameraCapture.prepare({
-    source,
-    ...(options.capture === undefined ? {} : { settings: options.capture }),
-    ...(options.ffmpeg === undefined ? {} : { ffmpeg: options.ffmpeg }),
-    ...(options.camera?.command === undefined ? {} : { command: options.camera.command }),
-    ...(options.camera?.backoff === undefined ? {} : { backoff: options.camera.backoff }),
-    ...(options.camera?.stopTimeouts === undefined ? {} : { stopTimeouts: options.camera.stopTimeouts }),
-    ...(options.camera?.probes === undefined ? {} : { probes: options.camera.probes }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-    ...(options.rng === undefined ? {} : { rng: options.rng }),
-  });
+  const capture = await CameraCapture.prepare(captureOptions(options, source));
   const producer = new VideoProducerImpl(options, capture, idleMs);
   await producer.open();
   return producer;
-}
-
-function credentialProvider(credentials: AwsCredentials | CredentialProvider | undefined): CredentialProvider | undefined {
-  if (credentials === undefined || typeof credentials === 'function') return credentials;
-  return staticCredentials(credentials);
 }
 
 class VideoProducerImpl implements VideoProducer {
@@ -201,29 +92,7 @@ class VideoProducerImpl implements VideoProducer {
   }
 
   async open(): Promise<void> {
-    const o = this.options;
-    const create = o.create === undefined || o.create === false ? undefined : { dataRetentionInHours: o.create === true ? DEFAULT_RETENTION_HOURS : o.create.retentionHours };
-    const credentials = credentialProvider(o.aws.credentials);
-    this.sink = await KinesisVideoSink.open({
-      stream: { streamName: o.streamName },
-      region: o.aws.region,
-      ...(o.aws.endpoint === undefined ? {} : { endpoint: o.aws.endpoint }),
-      ...(credentials === undefined ? {} : { credentials }),
-      ...(create === undefined ? {} : { create }),
-      store: {
-        dir: o.store.dir,
-        maxBytes: o.store.maxBytes ?? DEFAULT_STORE_BYTES,
-        maxDurationMs: o.store.maxDurationMs ?? DEFAULT_STORE_DURATION_MS,
-        ...(o.store.fsync === undefined ? {} : { fsync: o.store.fsync }),
-        readChunkBytes: o.store.readChunkBytes ?? DEFAULT_READ_CHUNK_BYTES,
-      },
-      ...(o.backlog === undefined ? {} : { backlog: o.backlog }),
-      ...o.delivery,
-      ...(o.clock === undefined ? {} : { clock: o.clock }),
-      ...(o.rng === undefined ? { rng: mathRng } : { rng: o.rng }),
-      ...(o.sleep === undefined ? {} : { sleep: o.sleep }),
-      onEvent: (event) => this.onDeliveryEvent(event),
-    });
+    this.sink = await KinesisVideoSink.open(sinkOptions(this.options, (event) => this.onDeliveryEvent(event)));
     void this.sink.done.then((error) => {
       if (error === undefined) return;
       this.deliveryError = error;
