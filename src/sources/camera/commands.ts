@@ -164,14 +164,25 @@ export function buildThermalCommand(ffmpeg: string, input: { readonly type: 'dev
   return ffmpegCommand(ffmpeg, `${what} (Y16 ${size}, false colour, libx264)`, args, 'encode', 'libx264', fps, input.type === 'file' && !settings.loop);
 }
 
+/**
+ * The RTSP demuxer's socket I/O timeout option: `-timeout` since ffmpeg 5, `-stimeout` before, where
+ * `-timeout` meant something else entirely (wait for an incoming connection: listen mode).
+ */
+export type RtspTimeoutOption = '-timeout' | '-stimeout';
+
+/** Which option `ffmpeg -h demuxer=rtsp` documents as the socket I/O timeout. */
+export function rtspTimeoutOptionFromHelp(help: string): RtspTimeoutOption {
+  return /^\s*-stimeout\s/m.test(help) ? '-stimeout' : '-timeout';
+}
+
 /** `rtsp://`: over TCP (no UDP loss or NAT trouble), copied, SPS/PPS repeated at keyframes. */
-export function buildRtspCommand(ffmpeg: string, url: string, description: string): CaptureCommand {
+export function buildRtspCommand(ffmpeg: string, url: string, description: string, timeoutOption: RtspTimeoutOption = '-timeout'): CaptureCommand {
   const input: FfmpegInput = {
     source: url,
     format: 'rtsp',
-    // -timeout: socket I/O timeout in microseconds (ffmpeg >= 5; -stimeout is gone), so a camera that
-    // stops answering ends the process and the supervisor reconnects, instead of a silent hang.
-    options: ['-rtsp_transport', 'tcp', '-timeout', '5000000'],
+    // A socket I/O timeout (5 s, in microseconds), so a camera that stops answering ends the process and
+    // the supervisor reconnects, instead of a silent hang.
+    options: ['-rtsp_transport', 'tcp', timeoutOption, '5000000'],
   };
   const args = annexBCommand(ffmpeg, [input], { codec: 'copy', options: ['-bsf:v', 'dump_extra'] });
   return ffmpegCommand(ffmpeg, `${description} (copied)`, args, 'copy', undefined, undefined);

@@ -10,11 +10,13 @@ export {
   buildV4l2Command,
   encoderOptions,
   gopFrames,
+  rtspTimeoutOptionFromHelp,
   thermalFilters,
   THERMAL_DEFAULTS,
   type CaptureCommand,
   type FileInputInfo,
   type H264Encoder,
+  type RtspTimeoutOption,
 } from './commands.js';
 export { hasV4l2HardwareEncoder, probeDevicePath, probeInputFile } from './device-probe.js';
 export { CameraError, PERMANENT_CAMERA_ERRORS, type CameraErrorCode } from './errors.js';

@@ -19,8 +19,10 @@ import {
   buildTestCommand,
   buildThermalCommand,
   buildV4l2Command,
+  rtspTimeoutOptionFromHelp,
   type CaptureCommand,
   type H264Encoder,
+  type RtspTimeoutOption,
 } from './commands.js';
 import { hasV4l2HardwareEncoder, probeDevicePath, probeInputFile } from './device-probe.js';
 import { CameraError } from './errors.js';
@@ -36,6 +38,8 @@ export interface PlanProbes {
   probeFile(path: string, ffprobe: string): Promise<ProbeResult>;
   /** The first of rpicam-vid / libcamera-vid that runs, or undefined. */
   libcameraTool(): Promise<string | undefined>;
+  /** The RTSP socket-timeout option this ffmpeg has. */
+  rtspTimeoutOption(ffmpeg: string): Promise<RtspTimeoutOption>;
 }
 
 export const systemProbes: PlanProbes = {
@@ -51,6 +55,7 @@ export const systemProbes: PlanProbes = {
     }
     return undefined;
   },
+  rtspTimeoutOption: async (ffmpeg) => rtspTimeoutOptionFromHelp((await runTool(ffmpeg, ['-hide_banner', '-h', 'demuxer=rtsp'])).stdout),
 };
 
 export interface PlanOptions {
@@ -83,7 +88,7 @@ export async function planCapture(options: PlanOptions): Promise<CaptureCommand>
     case 'test':
       return buildTestCommand(ffmpeg.ffmpeg, settings);
     case 'rtsp':
-      return buildRtspCommand(ffmpeg.ffmpeg, source.url, describeSource(source));
+      return buildRtspCommand(ffmpeg.ffmpeg, source.url, describeSource(source), await probes.rtspTimeoutOption(ffmpeg.ffmpeg));
     case 'thermal':
       return buildThermalCommand(ffmpeg.ffmpeg, { type: thermalKind === 'file' ? 'file' : 'device', path: source.device }, settings);
     case 'v4l2': {

@@ -6,7 +6,9 @@ import {
   buildTestCommand,
   buildThermalCommand,
   buildV4l2Command,
+  rtspTimeoutOptionFromHelp,
 } from '../../../../src/sources/camera/commands.js';
+import { runTool } from '../../../../src/media/ffmpeg/run-tool.js';
 
 /** The value after `flag` in argv. */
 const after = (args: readonly string[], flag: string): string | undefined => {
@@ -97,6 +99,21 @@ describe('capture command per source (built, not run)', () => {
     expect(after(output, '-vcodec')).toBe('copy');
     expect(after(output, '-bsf:v')).toBe('dump_extra');
     expect(c.video).toBe('copy');
+  });
+
+  it('rtsp with an ffmpeg older than 5: the socket timeout is -stimeout, since -timeout there means listen for a connection', () => {
+    const c = buildRtspCommand('ffmpeg', 'rtsp://cam/live', 'RTSP camera', '-stimeout');
+    expect(after(split(c.args).input, '-stimeout')).toBe('5000000');
+    expect(c.args).not.toContain('-timeout');
+  });
+
+  it("picks the RTSP timeout option from each real ffmpeg's own help (Debian's 5.x and the npm-shipped 4.x build)", async () => {
+    const debian = await runTool('ffmpeg', ['-hide_banner', '-h', 'demuxer=rtsp']);
+    expect(rtspTimeoutOptionFromHelp(debian.stdout)).toBe('-timeout');
+    const npmBuild = (await import('@ffmpeg-installer/ffmpeg')).default.path;
+    const old = await runTool(npmBuild, ['-hide_banner', '-h', 'demuxer=rtsp']);
+    expect(old.stdout).toMatch(/-stimeout/);
+    expect(rtspTimeoutOptionFromHelp(old.stdout)).toBe('-stimeout');
   });
 
   it('file with MP4 H.264: native rate, copied, length-prefixed samples turned into Annex B', () => {
