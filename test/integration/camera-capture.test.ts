@@ -90,6 +90,19 @@ describe('camera capture with real ffmpeg', () => {
     expect(Math.max(...u) - Math.min(...u)).toBeGreaterThan(40);
   });
 
+  it('turns the recording into coloured H.264 with the npm-shipped ffmpeg (4.x: no pseudocolor presets, -stimeout) too', async () => {
+    const npmFfmpeg = (await import('@ffmpeg-installer/ffmpeg')).default.path;
+    const capture = await CameraCapture.prepare({ source: { kind: 'thermal', device: THERMAL }, ffmpeg: { ffmpegPath: npmFfmpeg }, sleep: instantSleep });
+    captures.push(capture);
+    const chunks: Buffer[] = [];
+    capture.start({ onData: (c) => chunks.push(c) });
+    expect(await capture.done).toBeUndefined();
+    expect(capture.command.args.join(' ')).toContain('pseudocolor=c1=255-val:c2=val');
+    const { aus, parser } = parse(chunks);
+    expect(aus).toHaveLength(4);
+    expect(parser.parameterSets()!.spsInfo).toMatchObject({ width: 640, height: 480, chromaFormatIdc: 1 });
+  });
+
   it('gets a keyframe with SPS/PPS exactly every fps x gopSeconds frames from the test pattern, and stops it with q', async () => {
     const { capture, chunks, events } = await start({ kind: 'test' }, { fps: 30, gopSeconds: 1, width: 160, height: 120 });
     await new Promise<void>((resolve) => {

@@ -128,18 +128,32 @@ export const THERMAL_DEFAULTS = { sensorWidth: 160, sensorHeight: 120, fps: 9, u
  * (`pseudocolor` turbo), and scaled up without blurring pixels (`neighbor`). KVS will not take GRAY16
  * as video (device.md §1.6); the lossless temperatures belong in a data stream, not here.
  */
-export function thermalFilters(fps: number, outWidth: number, outHeight: number): string[] {
+export function thermalFilters(fps: number, outWidth: number, outHeight: number, palette: ThermalPalette = 'turbo'): string[] {
   return [
     `normalize=smoothing=${Math.max(1, Math.round(fps))}`,
     'format=yuv444p',
-    'pseudocolor=preset=turbo',
+    // Builds before ffmpeg 5 have no presets: a blue-to-orange ramp from expressions (cold: U high, V low).
+    palette === 'turbo' ? 'pseudocolor=preset=turbo' : 'pseudocolor=c1=255-val:c2=val',
     `scale=${outWidth}:${outHeight}:flags=neighbor`,
     'format=yuv420p',
   ];
 }
 
+/** `turbo`: pseudocolor's preset (ffmpeg >= 5); `ramp`: an expression any pseudocolor understands. */
+export type ThermalPalette = 'turbo' | 'ramp';
+
+/** Whether `ffmpeg -h filter=pseudocolor` lists presets. */
+export function thermalPaletteFromHelp(help: string): ThermalPalette {
+  return /^\s*-?preset\s/m.test(help) ? 'turbo' : 'ramp';
+}
+
 /** `thermal:DEVICE` (a V4L2 Y16 camera) or `thermal:FILE` (raw gray16le frames, replayed at the sensor's rate). */
-export function buildThermalCommand(ffmpeg: string, input: { readonly type: 'device' | 'file'; readonly path: string }, settings: CaptureSettings = {}): CaptureCommand {
+export function buildThermalCommand(
+  ffmpeg: string,
+  input: { readonly type: 'device' | 'file'; readonly path: string },
+  settings: CaptureSettings = {},
+  palette: ThermalPalette = 'turbo',
+): CaptureCommand {
   const fps = settings.fps ?? THERMAL_DEFAULTS.fps;
   const sw = settings.sensorWidth ?? THERMAL_DEFAULTS.sensorWidth;
   const sh = settings.sensorHeight ?? THERMAL_DEFAULTS.sensorHeight;
@@ -157,7 +171,7 @@ export function buildThermalCommand(ffmpeg: string, input: { readonly type: 'dev
         };
   const args = annexBCommand(ffmpeg, [ffInput], {
     codec: 'libx264',
-    filters: thermalFilters(fps, outWidth, outHeight),
+    filters: thermalFilters(fps, outWidth, outHeight, palette),
     options: encoderOptions('libx264', fps, settings),
   });
   const what = input.type === 'device' ? `thermal ${input.path}` : `thermal recording ${input.path}`;

@@ -12,11 +12,13 @@ export {
   gopFrames,
   rtspTimeoutOptionFromHelp,
   thermalFilters,
+  thermalPaletteFromHelp,
   THERMAL_DEFAULTS,
   type CaptureCommand,
   type FileInputInfo,
   type H264Encoder,
   type RtspTimeoutOption,
+  type ThermalPalette,
 } from './commands.js';
 export { hasV4l2HardwareEncoder, probeDevicePath, probeInputFile } from './device-probe.js';
 export { CameraError, PERMANENT_CAMERA_ERRORS, type CameraErrorCode } from './errors.js';

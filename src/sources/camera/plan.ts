@@ -20,9 +20,11 @@ import {
   buildThermalCommand,
   buildV4l2Command,
   rtspTimeoutOptionFromHelp,
+  thermalPaletteFromHelp,
   type CaptureCommand,
   type H264Encoder,
   type RtspTimeoutOption,
+  type ThermalPalette,
 } from './commands.js';
 import { hasV4l2HardwareEncoder, probeDevicePath, probeInputFile } from './device-probe.js';
 import { CameraError } from './errors.js';
@@ -40,6 +42,8 @@ export interface PlanProbes {
   libcameraTool(): Promise<string | undefined>;
   /** The RTSP socket-timeout option this ffmpeg has. */
   rtspTimeoutOption(ffmpeg: string): Promise<RtspTimeoutOption>;
+  /** The false-colour palette this ffmpeg's pseudocolor filter can do. */
+  thermalPalette(ffmpeg: string): Promise<ThermalPalette>;
 }
 
 export const systemProbes: PlanProbes = {
@@ -56,6 +60,7 @@ export const systemProbes: PlanProbes = {
     return undefined;
   },
   rtspTimeoutOption: async (ffmpeg) => rtspTimeoutOptionFromHelp((await runTool(ffmpeg, ['-hide_banner', '-h', 'demuxer=rtsp'])).stdout),
+  thermalPalette: async (ffmpeg) => thermalPaletteFromHelp((await runTool(ffmpeg, ['-hide_banner', '-h', 'filter=pseudocolor'])).stdout),
 };
 
 export interface PlanOptions {
@@ -90,7 +95,7 @@ export async function planCapture(options: PlanOptions): Promise<CaptureCommand>
     case 'rtsp':
       return buildRtspCommand(ffmpeg.ffmpeg, source.url, describeSource(source), await probes.rtspTimeoutOption(ffmpeg.ffmpeg));
     case 'thermal':
-      return buildThermalCommand(ffmpeg.ffmpeg, { type: thermalKind === 'file' ? 'file' : 'device', path: source.device }, settings);
+      return buildThermalCommand(ffmpeg.ffmpeg, { type: thermalKind === 'file' ? 'file' : 'device', path: source.device }, settings, await probes.thermalPalette(ffmpeg.ffmpeg));
     case 'v4l2': {
       const inputFormat = await chooseV4l2Format(probes, ffmpeg.ffmpeg, source.device, settings);
       const encoder = inputFormat === 'h264' ? 'libx264' : await chooseEncoder(probes, ffmpeg.ffmpeg, settings);

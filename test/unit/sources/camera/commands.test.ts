@@ -7,6 +7,7 @@ import {
   buildThermalCommand,
   buildV4l2Command,
   rtspTimeoutOptionFromHelp,
+  thermalPaletteFromHelp,
 } from '../../../../src/sources/camera/commands.js';
 import { runTool } from '../../../../src/media/ffmpeg/run-tool.js';
 
@@ -88,6 +89,17 @@ describe('capture command per source (built, not run)', () => {
     const looped = buildThermalCommand('ffmpeg', { type: 'file', path: '/rec/lepton.raw' }, { loop: true });
     expect(after(split(looped.args).input, '-stream_loop')).toBe('-1');
     expect(looped.endsAtCleanExit).toBe(false);
+  });
+
+  it('thermal with an ffmpeg whose pseudocolor has no presets: a colour ramp from expressions (no commas to escape)', () => {
+    const c = buildThermalCommand('ffmpeg', { type: 'device', path: '/dev/video2' }, {}, 'ramp');
+    expect(after(c.args, '-filter:v')).toContain('pseudocolor=c1=255-val:c2=val');
+  });
+
+  it("picks the thermal palette from each real ffmpeg's pseudocolor help (presets since ffmpeg 5)", async () => {
+    expect(thermalPaletteFromHelp((await runTool('ffmpeg', ['-hide_banner', '-h', 'filter=pseudocolor'])).stdout)).toBe('turbo');
+    const npmBuild = (await import('@ffmpeg-installer/ffmpeg')).default.path;
+    expect(thermalPaletteFromHelp((await runTool(npmBuild, ['-hide_banner', '-h', 'filter=pseudocolor'])).stdout)).toBe('ramp');
   });
 
   it('rtsp: over TCP with a socket timeout, copied, dump_extra', () => {

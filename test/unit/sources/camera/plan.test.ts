@@ -23,6 +23,8 @@ function machine(options: { encoders?: string[]; hardware?: boolean; formats?: s
     hardwareEncoder: async () => options.hardware ?? false,
     v4l2Formats: async () => ({ formats: parseV4l2Formats(options.formats ?? ''), stderr: options.formatStderr ?? options.formats ?? '' }),
     libcameraTool: async () => options.tool,
+    rtspTimeoutOption: async () => '-timeout' as const,
+    thermalPalette: async () => 'turbo' as const,
   };
   return probes;
 }
