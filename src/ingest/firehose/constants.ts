@@ -1,15 +1,21 @@
 /**
  * Firehose service limits and defaults, with units in their names. Sources: reference/kds.md §1.2,
- * reference/ingest.md §5 (API_PutRecordBatch, API_BufferingHints, httpdeliveryrequestresponse.md).
+ * reference/ingest.md §5 (API_PutRecordBatch, API_BufferingHints, httpdeliveryrequestresponse.md). The PutRecordBatch
+ * limits the producer also respects come from core/limits.ts.
  */
+import {
+  FIREHOSE_PUT_RECORD_BATCH_MAX_RECORDS,
+  FIREHOSE_PUT_RECORD_BATCH_MAX_REQUEST_BYTES,
+  FIREHOSE_RECORD_MAX_BYTES,
+} from '../../core/limits.js';
 
 export const MIB = 1024 * 1024;
 
 /** One record's data before base64: "1,000 KiB" (API_PutRecord). */
-export const MAX_RECORD_DATA_BYTES = 1_024_000;
-export const MAX_BATCH_RECORDS = 500;
+export const MAX_RECORD_DATA_BYTES = FIREHOSE_RECORD_MAX_BYTES;
+export const MAX_BATCH_RECORDS = FIREHOSE_PUT_RECORD_BATCH_MAX_RECORDS;
 /** "up to a limit of 4 MB for the entire request. These limits cannot be changed." */
-export const MAX_BATCH_DATA_BYTES = 4 * MIB;
+export const MAX_BATCH_DATA_BYTES = FIREHOSE_PUT_RECORD_BATCH_MAX_REQUEST_BYTES;
 
 /** AWS's own defaults when a stream gives no BufferingHints. */
 export const AWS_DEFAULT_BUFFER_SIZE_MIB = 5;
