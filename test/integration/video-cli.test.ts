@@ -122,6 +122,27 @@ describe('kedge video into kedge ingest', () => {
     expect(await listFragments(target.url, 'until-signal')).toHaveLength(persisted);
   });
 
+  it('shows a progress line with the fragments persisted when stderr is a terminal', async () => {
+    // script(1) (util-linux, on every Debian) runs the command on a pseudo-terminal.
+    const args = ['--import', 'tsx', MAIN, 'video', '--stream', 'on-a-tty', '--source', 'test', '--duration', '3', '--endpoint', target.url, '--create', '--store', tempDir(), '--gop', '1', '--size', '160x120'];
+    const command = [process.execPath, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const run = await new Promise<Run>((resolveRun) => {
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {
+        cwd: REPO,
+        env: { ...process.env, AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.on('close', (code) => resolveRun({ code, stdout, stderr: '' }));
+    });
+    expect(run.code).toBe(0);
+    const progress = [...run.stdout.matchAll(/fragments: (\d+) persisted, (\d+) pending, (\d+) captured/g)];
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    const final = Number(/kedge video: (\d+) fragments persisted/.exec(run.stdout)?.[1]);
+    expect(Number(progress.at(-1)![1])).toBe(final);
+  });
+
   it('exits 1 with the reason when the stream does not exist and --create is not given', async () => {
     const run = await kedgeVideo(['--stream', 'never-created', '--source', 'test', '--duration', '2', '--endpoint', target.url, '--store', tempDir(), '--size', '160x120']);
     expect(run.code).toBe(1);
