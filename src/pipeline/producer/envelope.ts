@@ -30,16 +30,22 @@ export interface DecodedEnvelope {
   readonly acceptedAtMs: number;
 }
 
-/** `partitionKeyBytes` is the UTF-8 length of the key (the caller measured it during validation). */
+/**
+ * `data` is bytes, or text written as UTF-8 (`dataBytes` is its UTF-8 length, counting the newline
+ * when `newline` asks for one after it). `partitionKeyBytes` is the key's UTF-8 length (the caller
+ * measured it during validation).
+ */
 export function encodeEnvelope(
-  data: Uint8Array,
+  data: Uint8Array | string,
+  dataBytes: number,
+  newline: boolean,
   partitionKey: string,
   partitionKeyBytes: number,
   explicitHashKey: string | undefined,
   acceptedAtMs: number,
 ): Buffer {
   const ehkBytes = explicitHashKey === undefined ? 0 : 1 + explicitHashKey.length;
-  const out = Buffer.allocUnsafe(ENVELOPE_FIXED_BYTES + partitionKeyBytes + ehkBytes + data.byteLength);
+  const out = Buffer.allocUnsafe(ENVELOPE_FIXED_BYTES + partitionKeyBytes + ehkBytes + dataBytes);
   out[0] = VERSION_BITS | (explicitHashKey === undefined ? 0 : FLAG_EXPLICIT_HASH_KEY);
   out.writeUIntLE(Math.max(0, Math.floor(acceptedAtMs)), 1, 6);
   out.writeUInt16LE(partitionKeyBytes, 7);
@@ -49,7 +55,12 @@ export function encodeEnvelope(
     out[offset++] = explicitHashKey.length;
     offset += out.write(explicitHashKey, offset, 'latin1');
   }
-  out.set(data, offset);
+  if (typeof data === 'string') offset += out.write(data, offset, 'utf8');
+  else {
+    out.set(data, offset);
+    offset += data.byteLength;
+  }
+  if (newline) out[offset] = 0x0a;
   return out;
 }
 

@@ -3,7 +3,7 @@
  * limits (core/record-validation.ts, stable codes), and pack it into a spool envelope. A record that
  * fails here could never be delivered, so it is refused now rather than dead-lettered later.
  */
-import { InvalidRecordError, validateFirehoseRecord, validateKinesisRecord } from '../../core/record-validation.js';
+import { InvalidRecordError, checkExplicitHashKey, checkPartitionKey } from '../../core/record-validation.js';
 import { encodeEnvelope } from './envelope.js';
 
 /** Bytes as they are, a string as UTF-8, anything else as its JSON text. */
@@ -80,7 +80,11 @@ export class PartitionKeySource {
   }
 }
 
-/** Validates the record for the sink and returns its spool envelope. Throws InvalidRecordError. */
+/**
+ * Validates the record for the sink and returns its spool envelope. Throws InvalidRecordError.
+ * Strings and JSON values are written straight into the envelope (no intermediate Buffer): put() runs
+ * once per record, and one allocation and copy less is measurable there.
+ */
 export function prepareEnvelope(
   input: RecordInput,
   options: PutOptions | undefined,
@@ -91,14 +95,39 @@ export function prepareEnvelope(
   if (input === undefined) {
     throw new InvalidRecordError('RECORD_DATA_INVALID', 'put() needs a record: a Buffer, Uint8Array, string or JSON-serialisable value, got undefined.');
   }
-  const data = toRecordData(input, rules.newline);
+  let data: Uint8Array | string;
+  let dataBytes: number;
+  let newline = false;
+  if (input instanceof Uint8Array) {
+    data = toRecordData(input, rules.newline);
+    dataBytes = data.byteLength;
+  } else {
+    const isJson = typeof input !== 'string';
+    data = isJson ? jsonText(input) : (input as string);
+    newline = (rules.newline === 'always' || (rules.newline === 'json' && isJson)) && !data.endsWith('\n');
+    dataBytes = Buffer.byteLength(data, 'utf8') + (newline ? 1 : 0);
+  }
   if (rules.kind === 'firehose') {
-    validateFirehoseRecord(data, { maxRecordBytes: rules.maxRecordBytes });
-    return encodeEnvelope(data, '', 0, undefined, nowMs);
+    if (dataBytes > rules.maxRecordBytes) {
+      throw new InvalidRecordError(
+        'RECORD_TOO_LARGE',
+        `Record is ${dataBytes} bytes; a Firehose record may be at most ${rules.maxRecordBytes} bytes (1,000 KiB, before base64). Split the data into smaller records.`,
+      );
+    }
+    return encodeEnvelope(data, dataBytes, newline, '', 0, undefined, nowMs);
   }
   const partitionKey = options?.partitionKey ?? keys.next();
   const explicitHashKey = options?.explicitHashKey;
-  const size = validateKinesisRecord({ data, partitionKey, explicitHashKey }, { maxRecordBytes: rules.maxRecordBytes });
-  const partitionKeyBytes = size - data.byteLength;
-  return encodeEnvelope(data, partitionKey, partitionKeyBytes, explicitHashKey, nowMs);
+  const partitionKeyBytes = checkPartitionKey(partitionKey);
+  if (explicitHashKey !== undefined) checkExplicitHashKey(explicitHashKey);
+  const size = dataBytes + partitionKeyBytes;
+  if (size > rules.maxRecordBytes) {
+    throw new InvalidRecordError(
+      'RECORD_TOO_LARGE',
+      `Record is ${size} bytes (data ${dataBytes} + partition key ${partitionKeyBytes} UTF-8 bytes); ` +
+        `a Kinesis record may be at most ${rules.maxRecordBytes} bytes including its partition key. ` +
+        "Split the data into smaller records, or raise the stream's MaxRecordSize and the sink's maxRecordBytes.",
+    );
+  }
+  return encodeEnvelope(data, dataBytes, newline, partitionKey, partitionKeyBytes, explicitHashKey, nowMs);
 }

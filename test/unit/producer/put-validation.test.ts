@@ -150,17 +150,19 @@ describe('put() takes', () => {
 describe('the spool envelope', () => {
   it('round-trips data, partition key, explicit hash key and acceptance time without JSON', () => {
     const data = Buffer.from([0, 1, 2, 255]);
-    const envelope = encodeEnvelope(data, 'clé-ü', Buffer.byteLength('clé-ü'), '340282366920938463463374607431768211455', 1_767_225_600_123);
+    const envelope = encodeEnvelope(data, data.length, false, 'clé-ü', Buffer.byteLength('clé-ü'), '340282366920938463463374607431768211455', 1_767_225_600_123);
     expect(envelope.length).toBe(9 + Buffer.byteLength('clé-ü') + 1 + 39 + 4);
     const decoded = decodeEnvelope(envelope);
     expect(decoded).toMatchObject({ partitionKey: 'clé-ü', explicitHashKey: '340282366920938463463374607431768211455', acceptedAtMs: 1_767_225_600_123 });
     expect(Buffer.from(decoded.data)).toEqual(data);
-    expect(decodeEnvelope(encodeEnvelope(data, '', 0, undefined, 5))).toMatchObject({ partitionKey: '', explicitHashKey: undefined, acceptedAtMs: 5 });
+    expect(decodeEnvelope(encodeEnvelope(data, data.length, false, '', 0, undefined, 5))).toMatchObject({ partitionKey: '', explicitHashKey: undefined, acceptedAtMs: 5 });
+    const text = decodeEnvelope(encodeEnvelope('tëxt', 6, true, 'k', 1, undefined, 5));
+    expect(text.data.toString()).toBe('tëxt\n');
   });
 
   it('refuses an entry of an unknown version or with lengths past its end (SPOOL_ENVELOPE_INVALID)', () => {
     expect(() => decodeEnvelope(Buffer.from('{"json":true}'))).toThrow(expect.objectContaining({ code: 'SPOOL_ENVELOPE_INVALID' }));
-    const cut = encodeEnvelope(Buffer.from('x'), 'a-long-key', 10, undefined, 1).subarray(0, 12);
+    const cut = encodeEnvelope(Buffer.from('x'), 1, false, 'a-long-key', 10, undefined, 1).subarray(0, 12);
     expect(() => decodeEnvelope(cut)).toThrow(expect.objectContaining({ code: 'SPOOL_ENVELOPE_INVALID' }));
   });
 });
