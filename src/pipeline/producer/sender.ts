@@ -67,6 +67,7 @@ const READ_BATCH_ENTRIES = 2_000;
 interface AckWaiter {
   readonly seq: number;
   readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
 }
 
 export class Sender implements ResultActions {
@@ -118,7 +119,8 @@ export class Sender implements ResultActions {
   /** Resolves once every seq up to `seq` is acknowledged in the spool (delivered, dead-lettered or dropped). */
   whenAcknowledged(seq: number): Promise<void> {
     if (this.#o.spool.stats().ackedThrough >= seq) return Promise.resolve();
-    return new Promise((resolve) => this.#ackWaiters.push({ seq, resolve }));
+    if (this.#stopping) return Promise.reject(new KedgeError('PRODUCER_CLOSED', 'The producer closed before these records were delivered; a disk spool keeps them for the next start.'));
+    return new Promise((resolve, reject) => this.#ackWaiters.push({ seq, resolve, reject }));
   }
 
   /** The spool's mark may have moved without us (drop-oldest). */
@@ -141,6 +143,9 @@ export class Sender implements ResultActions {
     this.#wakeUp();
     await this.#loop;
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    this.checkAckWaiters();
+    const closed = new KedgeError('PRODUCER_CLOSED', 'The producer closed before these records were delivered; a disk spool keeps them for the next start.');
+    for (const waiter of this.#ackWaiters.splice(0)) waiter.reject(closed);
   }
 
   // ── the loop ─────────────────────────────────────────────────────────────────────────────────

@@ -181,6 +181,16 @@ describe('closing', () => {
     expect(producer.stats().state).toBe('closed');
   });
 
+  it('a flush still waiting when the producer closes is rejected with PRODUCER_CLOSED, not left hanging', async () => {
+    const kinesis = new FakeKinesis();
+    stalled(kinesis);
+    const producer = await start(kinesis);
+    await producer.put('stuck', { partitionKey: 'k' });
+    const flushing = producer.flush();
+    await producer.close({ timeoutMs: 0 });
+    await expect(flushing).rejects.toMatchObject({ code: 'PRODUCER_CLOSED' });
+  });
+
   it('put after close is refused with PRODUCER_CLOSED', async () => {
     const producer = await start(new FakeKinesis());
     await producer.close();
