@@ -134,10 +134,12 @@ describe('video producer against the local target', () => {
 
   it('records into the bounded store while the link is down, evicting the oldest video and counting it', async () => {
     const port = await closedPort();
+    const ringDir = mkdtempSync(join(tmpdir(), 'kedge-producer-ring-'));
+    cleanups.push(() => rmSync(ringDir, { recursive: true, force: true }));
     const { producer: p, events } = await producer('never-reached', {
       aws: { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: CREDENTIALS },
       capture: { gopSeconds: 1, width: 160, height: 120 },
-      store: { dir: mkdtempSync(join(tmpdir(), 'kedge-producer-ring-')), maxBytes: 64 * 1024 * 1024, maxDurationMs: 2_500, fsync: 'never' },
+      store: { dir: ringDir, maxBytes: 64 * 1024 * 1024, maxDurationMs: 2_500, fsync: 'never' },
     });
     await until(() => events.filter((e) => e.type === 'fragment-evicted').length >= 2);
     const stats = p.stats();
