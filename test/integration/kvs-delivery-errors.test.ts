@@ -3,6 +3,8 @@
  * skip the fragment with a recorded reason, retry it (charged to it, skipped once it has failed too often),
  * reconnect, or stop with a clear error while recording goes on.
  */
+import { readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterAction } from '../unit/sinks/kinesis-video/helpers/fake-put-media-server.js';
 import { Harness } from '../unit/sinks/kinesis-video/helpers/harness.js';
@@ -139,5 +141,24 @@ describe('ERROR ACK handling', () => {
     await h.passBackoff(1);
     await h.freed(3);
     expect(h.controlPlane.callsTo('describeStream')).toHaveLength(2);
+  });
+});
+
+describe('fragments that cannot be sent', () => {
+  it('skips a fragment whose stream header file vanished from the store, instead of retrying it for ever', async () => {
+    h = await Harness.start({ serverDown: true });
+    await h.header('lost-header');
+    await h.append(0, 1);
+    await h.events.next('retrying');
+    for (const name of await readdir(h.dir)) if (name.endsWith('.hdr')) await unlink(join(h.dir, name));
+    await h.header('new-header');
+    await h.append(1, 1);
+    await h.server.start();
+    await h.passBackoff(1);
+    await h.freed(1, 'skipped');
+    await h.passBackoff(2);
+    await h.freed(1);
+    expect(h.events.of('fragment-skipped')[0]).toMatchObject({ fragment: { seq: 0 }, reason: expect.stringContaining('stream header cannot be read') });
+    expect(h.server.connections.flatMap((c) => c.clusters)).toEqual([tcOf(1)]);
   });
 });

@@ -170,7 +170,18 @@ export class PutMediaSession {
 
     // A fresh MKV header at the start of every connection (kvs.md §2.3: one Segment per PutMedia).
     const headerId = first.headerId;
-    await this.write(await store.readHeader(headerId));
+    let header: Buffer;
+    try {
+      header = await store.readHeader(headerId);
+    } catch (error) {
+      // Without its stream header a fragment can never be sent: skip it, or the sender would retry it for ever.
+      const reason = `its stream header cannot be read: ${(error as Error).message}`;
+      this.o.onEvent({ type: 'fragment-skipped', fragment: first, reason });
+      await store.release(first.seq, 'skipped', reason).catch(() => {});
+      this.finish({ kind: 'reconnect', reason });
+      return;
+    }
+    await this.write(header);
     let lastTimecode: number | undefined;
     let next: StoredFragment | undefined = first;
     while (!this.done && this.gracefulReason === undefined) {
