@@ -42,6 +42,7 @@ export {
   type SinkOptions,
   type SinkTransport,
 } from './pipeline/producer/index.js';
-export { SinkRequestTimeoutError, SinkResponseMismatchError, type AwsClientOptions } from './sinks/kinesis/index.js';
+export { SinkRequestTimeoutError, SinkResponseMismatchError } from './sinks/kinesis/errors.js';
+export type { AwsClientOptions } from './sinks/kinesis/aws-options.js';
 export { SpoolClosedError, SpoolFullError, SpoolIoError, SpoolLockedError, type FsyncPolicy, type OnFullPolicy, type SpoolStats } from './spool/index.js';
 export { createVideoProducer, type FlushResult as VideoFlushResult, type VideoProducer, type VideoProducerEvent, type VideoProducerOptions, type VideoProducerStats } from './pipeline/video-producer.js';

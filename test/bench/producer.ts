@@ -34,7 +34,7 @@ const DEFAULT_BACKLOG_MB = 256;
 const OPERATION = 'put 200-byte JSON records';
 const OPERATION_LIMITED = 'same, target with AWS shard limits';
 /** V8 heap sizing for a device with a 100 MB budget (NODE_OPTIONS in the service unit). */
-const SMALL_HEAP_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=48'] as const;
+const SMALL_HEAP_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=32'] as const;
 
 interface WorkerResult {
   readonly records: number;

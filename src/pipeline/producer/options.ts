@@ -17,7 +17,7 @@ import {
 import type { BackoffOptions } from '../../retry/backoff.js';
 import type { RetryBudgetOptions } from '../../retry/retry-budget.js';
 import type { FsyncPolicy, OnFullPolicy } from '../../spool/types.js';
-import type { AwsClientOptions } from '../../sinks/kinesis/client.js';
+import type { AwsClientOptions } from '../../sinks/kinesis/aws-options.js';
 import { KPL_AGGREGATION_MAX_BYTES_DEFAULT, KPL_AGGREGATION_MAX_RECORDS_DEFAULT } from '../aggregation/format.js';
 import type { ShardRateLimiterOptions } from '../rate-limiter.js';
 import { ProducerOptionsError } from './errors.js';

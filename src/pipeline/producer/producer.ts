@@ -15,8 +15,6 @@ import { KedgeError } from '../../core/errors.js';
 import { RetryBudget } from '../../retry/retry-budget.js';
 import { RetryPolicy } from '../../retry/retry-policy.js';
 import { timerSleep } from '../../retry/sleep.js';
-import { FirehoseTransport } from '../../sinks/firehose/transport.js';
-import { KinesisTransport } from '../../sinks/kinesis/transport.js';
 import { openSpool } from '../../spool/index.js';
 import type { Spool, SpoolDropEvent, SpoolOptions } from '../../spool/types.js';
 import { ShardRateLimiter } from '../rate-limiter.js';
@@ -52,6 +50,7 @@ export interface CloseOptions {
 export async function createProducer(options: ProducerOptions): Promise<Producer> {
   if (options === undefined || typeof options !== 'object') throw new ProducerOptionsError('createProducer needs an options object with at least `sink`.');
   const sink = resolveSink(options.sink);
+  const transport = options.transport ?? (await openTransport(sink, options));
   const counters = new ProducerCounters();
   // The spool reports drops during open (torn tail) and later; the producer exists only after it opens.
   let producer: Producer | undefined;
@@ -62,12 +61,27 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
     }),
   );
   try {
-    producer = new Producer(options, sink, spool, counters);
+    producer = new Producer({ ...options, transport }, sink, spool, counters);
     return producer;
   } catch (error) {
+    transport.destroy();
     await spool.close();
     throw error;
   }
+}
+
+/** The sink's AWS client, loaded only for the sink in use (an unused SDK client costs a Pi megabytes). */
+async function openTransport(sink: ResolvedSink, options: ProducerOptions): Promise<SinkTransport> {
+  const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, PRODUCER_DEFAULTS.requestTimeoutMs);
+  const maxInFlightRequests = positiveInteger('maxInFlightRequests', options.maxInFlightRequests, PRODUCER_DEFAULTS.maxInFlightRequests);
+  // One keep-alive connection per request in flight, plus one for ListShards.
+  const aws = { maxSockets: maxInFlightRequests + 1, ...options.aws };
+  if (sink.kind === 'kinesis') {
+    const { KinesisTransport } = await import('../../sinks/kinesis/transport.js');
+    return new KinesisTransport({ streamName: sink.name, aws, requestTimeoutMs });
+  }
+  const { FirehoseTransport } = await import('../../sinks/firehose/transport.js');
+  return new FirehoseTransport({ deliveryStreamName: sink.name, aws, requestTimeoutMs });
 }
 
 function spoolOptions(options: ProducerOptions, onDrop: (event: SpoolDropEvent) => void): SpoolOptions {
@@ -154,17 +168,10 @@ export class Producer extends EventEmitter<ProducerEventMap> {
     const perKey = ordering === 'per-key';
     const lingerMs = nonNegative('lingerMs', options.lingerMs, PRODUCER_DEFAULTS.lingerMs);
     const recordTtlMs = options.recordTtlMs === undefined ? Number.POSITIVE_INFINITY : positiveInteger('recordTtlMs', options.recordTtlMs, 1);
-    const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, PRODUCER_DEFAULTS.requestTimeoutMs);
     this.#closeTimeoutMs = nonNegative('closeTimeoutMs', options.closeTimeoutMs, PRODUCER_DEFAULTS.closeTimeoutMs);
-
     const maxInFlightRequests = positiveInteger('maxInFlightRequests', options.maxInFlightRequests, PRODUCER_DEFAULTS.maxInFlightRequests);
-    // One keep-alive connection per request in flight, plus one for ListShards.
-    const aws = { maxSockets: maxInFlightRequests + 1, ...options.aws };
-    this.#transport =
-      options.transport ??
-      (sink.kind === 'kinesis'
-        ? new KinesisTransport({ streamName: sink.name, aws, requestTimeoutMs })
-        : new FirehoseTransport({ deliveryStreamName: sink.name, aws, requestTimeoutMs }));
+    if (options.transport === undefined) throw new ProducerOptionsError('Producer needs a transport; use createProducer().');
+    this.#transport = options.transport;
     const deadLetterPath = options.deadLetterPath ?? (options.spool?.dir !== undefined && !this.#memorySpool ? join(options.spool.dir, 'dead-letter.jsonl') : undefined);
     this.#deadLetters =
       deadLetterPath !== undefined ? new DeadLetterFile(deadLetterPath, this.#transport.describe(), this.#clock) : new ReportOnlyDeadLetters(this.#transport.describe(), this.#clock);

@@ -1,9 +1,9 @@
 /**
  * The one Firehose client a sink uses: one SDK attempt per call, the producer retries (see
- * sinks/kinesis/client.ts for why), same region, credential and keep-alive defaults as the Kinesis sink.
+ * sinks/kinesis/client.ts for why), with the region, credential and keep-alive defaults of sinks/kinesis/aws-options.ts.
  */
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { defaultCredentials, keepAliveHandler, regionFor, type AwsClientOptions } from '../kinesis/client.js';
+import { defaultCredentials, keepAliveHandler, regionFor, type AwsClientOptions } from '../kinesis/aws-options.js';
 
 export function createFirehoseClient(options: AwsClientOptions = {}): FirehoseClient {
   const region = regionFor(options);

@@ -1,7 +1,6 @@
 /** The Firehose sink's service part: one client, PutRecordBatch, per-entry outcomes. */
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
-import type { AwsClientOptions } from '../kinesis/client.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from '../kinesis/transport.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from '../kinesis/aws-options.js';
 import { createFirehoseClient } from './client.js';
 import { putRecordBatch, type FirehoseEntryOutcome, type FirehosePutEntry } from './put-record-batch.js';
 

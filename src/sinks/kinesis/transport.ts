@@ -4,7 +4,8 @@
  * to the service and reports, entry by entry, what it said.
  */
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
-import { createKinesisClient, type AwsClientOptions } from './client.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from './aws-options.js';
+import { createKinesisClient } from './client.js';
 import { listOpenShards } from './list-shards.js';
 import { putRecords, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
 
@@ -16,8 +17,6 @@ export interface KinesisTransportOptions {
   /** Per request; default 30,000 ms. */
   readonly requestTimeoutMs?: number;
 }
-
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export class KinesisTransport {
   readonly kind = 'kinesis' as const;
