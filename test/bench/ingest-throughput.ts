@@ -33,12 +33,16 @@ import { formatResult, type BenchContext, type BenchModule, type BenchRatio, typ
 
 const SHARDS = 4;
 const SHAPE: LoadShape = { stream: 'bench', concurrency: 4, recordsPerRequest: 500, recordBytes: 1024, poolSize: 16, getLimit: 10_000 };
-/** Per target and slice: 50,000 records at most, so a fast target is measured in every round, not just the first. */
-const MAX_PUT_REQUESTS_PER_SLICE = 100;
-const ROUNDS = 2;
+/** Per target and slice: 40,000 records at most, so a fast target is measured in every round, not just the first. */
+const MAX_PUT_REQUESTS_PER_SLICE = 80;
+/**
+ * Many short slices rather than a few long ones: the background load of a shared machine comes and goes within
+ * seconds, and finer interleaving spreads it more evenly over the targets.
+ */
+const ROUNDS = 4;
 /** Per target, round and operation; so at most ROUNDS × (slice + grace) per operation per target. */
 const SLICE: SliceBounds = {
-  maxMs: 4_000,
+  maxMs: 2_000,
   // Generous, because the peers need seconds for one 10,000-record GetRecords on a busy machine.
   graceMs: 8_000,
 };
