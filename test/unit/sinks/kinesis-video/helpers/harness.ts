@@ -45,11 +45,13 @@ export class Harness {
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const time = new FakeTime();
+    // The control plane takes its port first: started after a PutMedia server that was stopped again
+    // (serverDown), port 0 could hand it that very port, and PutMedia would then reach the control plane.
+    const controlPlane = new FakeKvsControlPlane();
+    await controlPlane.start();
     const server = new FakePutMediaServer(options.server);
     await server.start();
     if (options.serverDown) await server.stop();
-    const controlPlane = new FakeKvsControlPlane();
-    await controlPlane.start();
     controlPlane.dataEndpoint = server.url;
     controlPlane.describesUntilActiveOnCreate = options.describesUntilActiveOnCreate ?? 0;
     if (!options.noStream) controlPlane.addStream('cam-1', options.retentionHours ?? 24);
