@@ -96,7 +96,7 @@ async function waitFor(page: Page, done: string): Promise<PlayerReport> {
   try {
     await page.waitForFunction(settled, undefined, { timeout: PAGE_WAIT_MS, polling: 100 });
   } catch (e) {
-    throw new Error(`the page did not reach ${done}: ${String(e)}\nreport: ${JSON.stringify(await report(page))}`);
+    throw new Error(`the page did not reach ${done}: ${String(e)}\nreport: ${JSON.stringify(await report(page))}`, { cause: e });
   }
   return report(page);
 }
