@@ -5,7 +5,7 @@ import { KedgeError } from '../core/errors.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  ingest: { summary: 'run the local ingest target (Kinesis Data Streams + Firehose APIs)', load: async () => (await import('./ingest.js')).ingestCommand },
+  ingest: { summary: 'run the local ingest target (Kinesis Data Streams, Firehose and Kinesis Video Streams APIs)', load: async () => (await import('./ingest.js')).ingestCommand },
   demo: { summary: 'run the demo: the local ingest target with demo streams', load: async () => (await import('./demo.js')).demoCommand },
   put: { summary: 'send records (flags, a file or stdin) to a Kinesis or Firehose stream', load: async () => (await import('./put.js')).putCommand },
   video: { summary: 'stream one camera to a Kinesis video stream (test, v4l2, thermal, libcamera, rtsp, file)', load: async () => (await import('./video.js')).videoCommand },
