@@ -4,6 +4,7 @@
  * find the next entry after a damaged header (§3.1). Pure functions over buffers: no I/O here.
  */
 import { crc32 } from 'node:zlib';
+import { crc32Range } from './header-crc.js';
 
 export const ENTRY_HEADER_BYTES = 24;
 /** "KSE" + format version 1. */
@@ -56,7 +57,7 @@ export function prepareFrames(payloads: readonly Uint8Array[], totalBytes: numbe
 /** Writes `seq` and the header checksum into the prepared frame at `at`; returns the offset after the entry. */
 export function stampSeq(frames: Buffer, at: number, seq: number): number {
   writeU64(frames, at + 12, seq);
-  frames.writeUInt32LE(crc32(frames.subarray(at, at + 20)), at + 20);
+  frames.writeUInt32LE(crc32Range(frames, at, at + 20), at + 20);
   return at + ENTRY_HEADER_BYTES + frames.readUInt32LE(at + 4);
 }
 
@@ -71,7 +72,7 @@ export function encodeEntry(seq: number, payload: Uint8Array): Buffer {
 export function readHeader(buf: Buffer, at: number): EntryHeader | undefined {
   if (at + ENTRY_HEADER_BYTES > buf.length) return undefined;
   if (buf.readUInt32LE(at) !== SYNC_U32) return undefined;
-  if (crc32(buf.subarray(at, at + 20)) !== buf.readUInt32LE(at + 20)) return undefined;
+  if (crc32Range(buf, at, at + 20) !== buf.readUInt32LE(at + 20)) return undefined;
   const seq = readU64(buf, at + 12);
   if (seq === undefined) return undefined;
   return { seq, length: buf.readUInt32LE(at + 4), checksum: buf.readUInt32LE(at + 8) };
