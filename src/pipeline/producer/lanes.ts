@@ -4,8 +4,9 @@
  * lane for a Firehose delivery stream. A lane remembers whether it has a request in flight (for
  * `ordering: 'per-key'`) and until when it must wait (rate limiter, per-key retry backoff).
  */
-import { hashKeyOfRecord } from '../aggregation/hash-key.js';
+import { hashKeyFromDecimal } from '../aggregation/hash-key.js';
 import type { ShardMap } from '../shard-map.js';
+import { HashKeyCache } from './hash-key-cache.js';
 import { RecordQueue, type PendingRecord } from './pending.js';
 
 /** The lane of records that cannot be routed to a shard (no shard map), and of Firehose. */
@@ -116,6 +117,9 @@ export const singleLaneRouter: Router = {
  */
 export class ShardRouter implements Router {
   #map: ShardMap | undefined;
+  readonly #hashKeys = new HashKeyCache();
+  /** One choice object per shard, shared by its records (a shard's choice never changes). */
+  readonly #choices = new Map<string, LaneChoice>();
 
   get map(): ShardMap | undefined {
     return this.#map;
@@ -129,8 +133,14 @@ export class ShardRouter implements Router {
     const map = this.#map;
     // Before the first map (or if ListShards is not allowed), skip the MD5: it would pick no shard.
     if (map === undefined) return UNROUTED;
-    const hashKey = hashKeyOfRecord(record.partitionKey, record.explicitHashKey);
+    const hashKey = record.explicitHashKey === undefined ? this.#hashKeys.hashKeyOf(record.partitionKey) : hashKeyFromDecimal(record.explicitHashKey);
     const shardId = map.shardIdFor(hashKey);
-    return shardId === undefined ? UNROUTED : { key: shardId, shardId };
+    if (shardId === undefined) return UNROUTED;
+    let choice = this.#choices.get(shardId);
+    if (choice === undefined) {
+      choice = Object.freeze({ key: shardId, shardId });
+      this.#choices.set(shardId, choice);
+    }
+    return choice;
   }
 }
