@@ -13,7 +13,7 @@ export async function withRequestTimeout<T>(
 ): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  const onCallerAbort = (): void => controller.abort(signal?.reason);
+  let onAbort: (() => void) | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const reason = new DOMException(`${operation} timed out after ${timeoutMs} ms`, 'TimeoutError');
@@ -23,25 +23,21 @@ export async function withRequestTimeout<T>(
   });
   const aborted = new Promise<never>((_, reject) => {
     if (signal === undefined) return;
-    if (signal.aborted) {
-      onCallerAbort();
+    onAbort = () => {
+      controller.abort(signal.reason);
       reject(signal.reason);
-      return;
-    }
-    signal.addEventListener(
-      'abort',
-      () => {
-        onCallerAbort();
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
   const running = call(controller.signal);
   try {
     return await Promise.race([running, expired, aborted]);
   } finally {
     clearTimeout(timer);
+    // The caller's signal outlives this request (the producer's, for its whole life): without this,
+    // every request left a listener on it, a leak that grew by one closure per request.
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     // The loser may still settle later; nobody waits for it.
     running.catch(() => undefined);
     expired.catch(() => undefined);
