@@ -8,7 +8,8 @@
  *
  * Durability: each fragment is one file written to a temp name, fsynced (fsync 'always') and renamed, so a
  * crash leaves either the whole file or a `.tmp` that the next open deletes. On open every fragment file's
- * header (with its own CRC) and length are checked, and bad files are deleted and counted. Payload CRCs are
+ * header (with its own CRC) and length are checked, and bad files are deleted and counted (store-recovery.ts);
+ * waiting for the next append is append-waiters.ts. Payload CRCs are
  * checked when a fragment is read for sending (reading every payload at boot would cost minutes on an SD
  * card with a full ring); a payload that fails is dropped and counted before any byte of it is sent.
  *
@@ -27,7 +28,9 @@ import {
   headerFileName,
   streamHeaderId,
 } from './fragment-file.js';
-import { PayloadReadError, readVerifiedPayload, removeFile, scanStoreDirectory, writeAtomically } from './fragment-files.js';
+import { PayloadReadError, readVerifiedPayload, removeFile, writeAtomically } from './fragment-files.js';
+import { AppendWaiters } from './append-waiters.js';
+import { recoverStoreDirectory } from './store-recovery.js';
 
 /** What the MKV writer tells us about a fragment (its bytes are opaque here). */
 export interface FragmentMeta {
@@ -81,12 +84,6 @@ export interface FragmentStoreStats {
   readonly tornAtOpen: number;
 }
 
-interface Waiter {
-  readonly afterSeq: number;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 export class FragmentStore {
   private readonly dir: string;
   private readonly maxBytes: number;
@@ -97,7 +94,7 @@ export class FragmentStore {
   /** Insertion order is seq order: appends only ever add a larger seq. */
   private readonly entries = new Map<number, StoredFragment>();
   private readonly headerRefs = new Map<string, number>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new AppendWaiters();
   private nextSeq = 0;
   /** The largest seq ever inserted (on disk and indexed), -1 before the first. */
   private lastInsertedSeq = -1;
@@ -135,22 +132,13 @@ export class FragmentStore {
   }
 
   private async recover(): Promise<void> {
-    const scan = await scanStoreDirectory(this.dir);
-    for (const name of scan.torn) {
-      this.counters.tornAtOpen += 1;
-      await this.remove(name);
+    const recovered = await recoverStoreDirectory(this.dir, this.onEvent);
+    this.counters.tornAtOpen += recovered.torn;
+    this.counters.corrupt.atOpen += recovered.corrupt;
+    for (const fragment of recovered.fragments) {
+      this.insert(fragment);
+      this.nextSeq = Math.max(this.nextSeq, fragment.seq + 1);
     }
-    for (const { name, reason } of scan.damaged) {
-      this.counters.corrupt.atOpen += 1;
-      this.onEvent({ type: 'corrupt', file: name, reason, phase: 'open' });
-      await this.remove(name);
-    }
-    for (const h of scan.fragments) {
-      const { payloadBytes, ...rest } = h;
-      this.insert({ ...rest, bytes: payloadBytes });
-      this.nextSeq = Math.max(this.nextSeq, h.seq + 1);
-    }
-    for (const id of scan.headers) if (!this.headerRefs.has(id)) await this.remove(headerFileName(id));
     // The bounds may have shrunk since the last run.
     await this.removeEvicted(this.evictFor(0, 0));
   }
@@ -224,12 +212,7 @@ export class FragmentStore {
     await this.writeAtomically(fragmentFileName(fragment.seq), [encodeFragmentHeader({ ...fragment, payloadBytes: fragment.bytes }), payload]);
     this.insert(fragment);
     this.counters.appended += 1;
-    for (const waiter of this.waiters) {
-      if (fragment.seq > waiter.afterSeq) {
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
+    this.waiters.notify(fragment.seq);
     return fragment;
   }
 
@@ -370,29 +353,7 @@ export class FragmentStore {
   waitForAppend(afterSeq: number, signal?: AbortSignal): Promise<void> {
     if (this.lastInsertedSeq > afterSeq) return Promise.resolve();
     if (this.closed) return Promise.reject(new KinesisVideoError('KVS_SINK_CLOSED', 'The fragment store is closed.'));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        this.waiters.delete(waiter);
-        reject(signal!.reason);
-      };
-      const waiter: Waiter = {
-        afterSeq,
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(afterSeq, signal);
   }
 
   stats(): FragmentStoreStats {
@@ -414,9 +375,7 @@ export class FragmentStore {
   async close(): Promise<void> {
     this.closed = true;
     await this.appendChain;
-    const error = new KinesisVideoError('KVS_SINK_CLOSED', 'The fragment store is closed.');
-    for (const waiter of this.waiters) waiter.reject(error);
-    this.waiters.clear();
+    this.waiters.rejectAll(new KinesisVideoError('KVS_SINK_CLOSED', 'The fragment store is closed.'));
   }
 
   private assertOpen(): void {
