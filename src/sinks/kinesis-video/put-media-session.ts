@@ -8,19 +8,21 @@
  *
  * A graceful end (rotation, schedule, header change) stops taking fragments, finishes the chunked body, and
  * waits for the ACKs of what is in flight, so the next connection does not send them again.
+ * This file is the write pump and the socket's life; what each ACK frees is in-flight-acks.ts, and when the
+ * clock ends a connection is connection-deadlines.ts.
  */
 import { once } from 'node:events';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Clock, Sleep } from '../../core/clock.js';
-import { AckParser, type Ack, type AckParserOutput, type ErrorAck } from './ack-parser.js';
 import type { SessionCursor } from './delivery-schedule.js';
 import { endOfFragmentTags, startsWithUnknownSizeCluster } from './end-of-fragment.js';
 import { KinesisVideoError } from './errors.js';
 import type { KvsEventListener, SessionEndReason } from './events.js';
 import type { FragmentStore, StoredFragment } from './fragment-store.js';
 import { unlessAborted } from './abortable.js';
-import { blameFragment, decideOnErrorAck } from './error-ack-policy.js';
+import { passedDeadline, rotationDeadline } from './connection-deadlines.js';
+import { InFlightAcks } from './in-flight-acks.js';
 import { describeHttpFailure } from './put-media-http-error.js';
 import type { SessionOutcome, SessionOutcomeDraft, SessionTiming } from './session-outcome.js';
 import { openPutMediaRequest, type PutMediaRequestOptions } from './put-media-request.js';
@@ -46,27 +48,16 @@ export interface PutMediaSessionOptions {
   readonly onEvent: KvsEventListener;
 }
 
-interface InFlight {
-  readonly fragment: StoredFragment;
-  /** Copies of the fragment's, for blameFragment. */
-  readonly fragmentTimecodeMs: number;
-  readonly seq: number;
-  flushed: boolean;
-  received: boolean;
-}
-
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
 
 /** Runs one PutMedia connection to its end. `end()` asks for a graceful end from outside (sink closing). */
 export class PutMediaSession {
   private readonly o: PutMediaSessionOptions;
-  private readonly parser = new AckParser();
   /** Aborted when the session is over: cancels writes, waits and the watchdog. */
   private readonly hard = new AbortController();
   /** Aborted to interrupt idle waits (cursor, in-flight cap) when a graceful end is requested. */
   private soft = new AbortController();
-  /** Keyed by fragment timecode: what the ACKs quote. Insertion order is send order. */
-  private readonly inFlight = new Map<number, InFlight>();
+  private readonly inFlight: InFlightAcks;
   private request: ClientRequest | undefined;
   private outcome: SessionOutcomeDraft | undefined;
   private readonly finished: Promise<void>;
@@ -76,16 +67,19 @@ export class PutMediaSession {
   private connected = false;
   private responded = false;
   private writing = false;
-  /** Fragments confirmed (persisted/received) on this connection; skips do not count. */
-  private progress = 0;
   private sentCount = 0;
   private openedAt = 0;
   private lastLivenessAt = 0;
   private rotateAt = Number.POSITIVE_INFINITY;
-  private inFlightWaiter: (() => void) | undefined;
 
   constructor(options: PutMediaSessionOptions) {
     this.o = options;
+    this.inFlight = new InFlightAcks({
+      ...options,
+      isLive: () => !this.done,
+      onLiveness: () => (this.lastLivenessAt = options.clock.now()),
+      onErrorOutcome: (outcome) => (outcome.kind === 'failed' ? this.fail(outcome.error, outcome.endpointSuspect, outcome.streamSuspect) : this.finish(outcome)),
+    });
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 
@@ -113,7 +107,7 @@ export class PutMediaSession {
             ? { reason: outcome.kind, error: outcome.error, detail: outcome.error.message }
             : { reason: 'aborted' as const };
     this.o.onEvent({ type: 'session-ended', connectionId: this.o.connectionId, ...ended });
-    return { ...outcome, progress: this.progress } as SessionOutcome;
+    return { ...outcome, progress: this.inFlight.confirmed } as SessionOutcome;
   }
 
   private get done(): boolean {
@@ -126,9 +120,7 @@ export class PutMediaSession {
     this.soft.abort();
     this.hard.abort();
     this.request?.destroy();
-    const waiter = this.inFlightWaiter;
-    this.inFlightWaiter = undefined;
-    waiter?.();
+    this.inFlight.wake();
     this.resolveFinished();
   }
 
@@ -162,7 +154,7 @@ export class PutMediaSession {
       return;
     }
     this.request = opened.request;
-    this.computeRotation(opened.credentialsExpireAtMs);
+    this.rotateAt = rotationDeadline(this.openedAt, this.o.timing, opened.credentialsExpireAtMs);
     this.attachRequest(opened.request);
     await this.waitConnected(opened.request);
     if (this.done) return;
@@ -208,7 +200,7 @@ export class PutMediaSession {
         break;
       }
       while (this.inFlight.size >= this.o.maxInFlight && !this.done && this.gracefulReason === undefined) {
-        await this.idleWait(new Promise<void>((resolve) => (this.inFlightWaiter = resolve)));
+        await this.idleWait(this.inFlight.changed());
       }
       if (this.done || this.gracefulReason !== undefined) break;
       const sent = await this.sendFragment(next);
@@ -234,8 +226,7 @@ export class PutMediaSession {
    * it is an unknown-size cluster, whose end the service cannot see by itself.
    */
   private async sendFragment(fragment: StoredFragment): Promise<'sent' | 'open-cluster' | 'skipped'> {
-    const entry: InFlight = { fragment, fragmentTimecodeMs: fragment.fragmentTimecodeMs, seq: fragment.seq, flushed: false, received: false };
-    this.inFlight.set(fragment.fragmentTimecodeMs, entry);
+    const entry = this.inFlight.track(fragment);
     this.writing = true;
     let wrote = false;
     let openCluster = false;
@@ -250,8 +241,7 @@ export class PutMediaSession {
       const e = toKvsError(error);
       if (!wrote && (e.code === 'KVS_FRAGMENT_CORRUPT' || e.code === 'KVS_FRAGMENT_GONE')) {
         // Evicted or corrupt (already counted by the store): nothing was sent, carry on with the next one.
-        this.inFlight.delete(fragment.fragmentTimecodeMs);
-        this.o.attempts.delete(fragment.seq);
+        this.inFlight.untrack(fragment);
         if (e.code === 'KVS_FRAGMENT_CORRUPT') this.o.onEvent({ type: 'fragment-skipped', fragment, reason: e.message });
         return 'skipped';
       }
@@ -286,25 +276,10 @@ export class PutMediaSession {
     this.drainingSince = this.o.clock.now();
     // The terminating zero-length chunk: the service finishes the last cluster and answers what it has.
     await this.idleWaitHard(new Promise<void>((resolve) => req.end(resolve)));
-    while (!this.done && this.inFlight.size > 0) {
-      await new Promise<void>((resolve) => {
-        this.inFlightWaiter = resolve;
-      });
-    }
+    while (!this.done && this.inFlight.size > 0) await this.inFlight.changed();
     // Everything is confirmed. The session ends when the service ends its response (onConnectionClosed) or at
     // the drain timeout, not before: with one PutMedia connection per stream, a next connection that overlaps
     // this one would be refused with ConnectionLimitExceededException.
-  }
-
-  private computeRotation(credentialsExpireAtMs: number | undefined): void {
-    const { timing } = this.o;
-    const byAge = this.openedAt + timing.maxConnectionMs - timing.rotationJitterMs;
-    // Credentials about to expire still give a connection 30 s (PIC's minimum streaming-token life).
-    const byCredentials =
-      credentialsExpireAtMs === undefined
-        ? Number.POSITIVE_INFINITY
-        : Math.max(credentialsExpireAtMs - timing.credentialsGraceMs, this.openedAt + 30_000);
-    this.rotateAt = Math.min(byAge, byCredentials);
   }
 
   // ---------------------------------------------------------------- connection and response
@@ -359,9 +334,9 @@ export class PutMediaSession {
       res.on('aborted', report);
       return;
     }
-    res.on('data', (chunk: Buffer) => this.onAckOutputs(this.parser.feed(chunk)));
+    res.on('data', (chunk: Buffer) => this.inFlight.feed(chunk));
     res.on('end', () => {
-      this.onAckOutputs(this.parser.end());
+      this.inFlight.end();
       if (!this.done) this.onConnectionClosed('the service ended the response');
     });
     res.on('error', () => {
@@ -390,73 +365,10 @@ export class PutMediaSession {
     );
   }
 
-  // ---------------------------------------------------------------- ACKs
-
-  private onAckOutputs(outputs: AckParserOutput[]): void {
-    for (const output of outputs) {
-      if (this.done) return;
-      if (output.type === 'MALFORMED') {
-        this.o.onEvent({ type: 'malformed-ack', connectionId: this.o.connectionId, ack: output });
-        continue;
-      }
-      this.onAck(output);
-    }
-  }
-
-  private onAck(ack: Ack): void {
-    const id = this.o.connectionId;
-    if (ack.type === 'IDLE') {
-      // Not liveness: IDLE while we have unconfirmed data means the service is not seeing it.
-      this.o.onEvent({ type: 'ack', connectionId: id, ack, seq: undefined });
-      return;
-    }
-    this.lastLivenessAt = this.o.clock.now();
-    if (ack.type === 'ERROR') {
-      this.onErrorAck(ack);
-      return;
-    }
-    const entry = this.inFlight.get(ack.fragmentTimecode);
-    if (entry === undefined) {
-      // With no retention a stray PERSISTED may follow the RECEIVED that freed the fragment.
-      if (!(ack.type === 'PERSISTED' && this.o.freeOn === 'RECEIVED')) this.o.onEvent({ type: 'unmatched-ack', connectionId: id, ack });
-      return;
-    }
-    this.o.onEvent({ type: 'ack', connectionId: id, ack, seq: entry.fragment.seq });
-    if (ack.type === 'RECEIVED') {
-      entry.received = true;
-      if (this.o.freeOn === 'RECEIVED') this.free(entry, 'received');
-    } else if (ack.type === 'PERSISTED') {
-      this.free(entry, 'persisted');
-    }
-  }
-
-  private free(entry: InFlight, reason: 'persisted' | 'received' | 'skipped', detail?: string): void {
-    this.inFlight.delete(entry.fragment.fragmentTimecodeMs);
-    this.o.attempts.delete(entry.fragment.seq);
-    if (reason !== 'skipped') this.progress += 1;
-    if (reason === 'skipped') this.o.onEvent({ type: 'fragment-skipped', fragment: entry.fragment, reason: detail ?? 'skipped' });
-    this.o.store.release(entry.fragment.seq, reason, detail).catch(() => {
-      // The index entry is gone already; a file left behind is resent after a restart (a duplicate, not a loss).
-    });
-    const waiter = this.inFlightWaiter;
-    this.inFlightWaiter = undefined;
-    waiter?.();
-  }
-
-  private onErrorAck(ack: ErrorAck): void {
-    const target = blameFragment(ack, this.inFlight.values());
-    const decision = decideOnErrorAck(ack, target === undefined ? undefined : { attempts: this.o.attempts.get(target.seq) ?? 0 }, this.o.maxAttemptsPerFragment);
-    this.o.onEvent({ type: 'error-ack', connectionId: this.o.connectionId, ack, errorClass: decision.errorClass, seq: target?.seq });
-    if (target !== undefined && decision.attempts !== undefined) this.o.attempts.set(target.seq, decision.attempts);
-    if (target !== undefined && decision.skipReason !== undefined) this.free(target, 'skipped', decision.skipReason);
-    if (decision.outcome.kind === 'failed') this.fail(decision.outcome.error, decision.outcome.endpointSuspect, decision.outcome.streamSuspect);
-    else this.finish(decision.outcome);
-  }
-
   // ---------------------------------------------------------------- watchdog
 
   private async watchdog(): Promise<void> {
-    const { clock, sleep, timing } = this.o;
+    const { clock, sleep, timing, connectionId } = this.o;
     while (!this.done) {
       try {
         await sleep(timing.watchdogIntervalMs, this.hard.signal);
@@ -464,33 +376,16 @@ export class PutMediaSession {
         return;
       }
       if (this.done) return;
-      const now = clock.now();
-      if (!this.connected) {
-        if (now - this.openedAt >= timing.connectTimeoutMs) {
-          this.fail(new KinesisVideoError('KVS_PUT_MEDIA_CONNECTION_FAILED', `PutMedia could not connect within ${timing.connectTimeoutMs} ms.`), true);
-        }
-        continue;
-      }
-      if (this.drainingSince !== undefined) {
-        if (now - this.drainingSince >= timing.drainTimeoutMs) {
-          // Unconfirmed fragments stay in the store and go out again on the next connection.
-          this.endedGracefully();
-        }
-        continue;
-      }
-      const outstanding = this.writing || this.inFlight.size > 0;
-      if (outstanding && now - this.lastLivenessAt >= timing.stalenessMs) {
-        this.fail(
-          new KinesisVideoError(
-            'KVS_PUT_MEDIA_STALE',
-            `PutMedia connection ${this.o.connectionId} is stale: no ACK and no write progress for ${now - this.lastLivenessAt} ms with ${this.inFlight.size} fragment(s) unconfirmed.`,
-          ),
-          // The host behind a cached endpoint may be the problem: one GetDataEndpoint call is cheap.
-          true,
-        );
+      const { openedAt, connected, drainingSince, writing, lastLivenessAt, sentCount, rotateAt } = this;
+      const clocks = { connectionId, openedAt, connected, drainingSince, writing, unconfirmed: this.inFlight.size, lastLivenessAt, sentCount, rotateAt };
+      const deadline = passedDeadline(clocks, clock.now(), timing);
+      if (deadline.kind === 'failed') {
+        // Endpoint suspect: one GetDataEndpoint call is cheap next to reconnecting to a bad host again.
+        this.fail(deadline.error, true);
         return;
       }
-      if (this.sentCount > 0 && now >= this.rotateAt) this.requestGracefulEnd('rotation');
+      if (deadline.kind === 'drained') this.endedGracefully();
+      else if (deadline.kind === 'rotate') this.requestGracefulEnd('rotation');
     }
   }
 }
