@@ -29,7 +29,7 @@ describe('Kinesis Video delivery over time', () => {
     await h.append(2, 1);
     await h.freed(3);
     expect(h.server.connections).toHaveLength(1);
-    await h.time.advance(MINUTE);
+    await h.advanceWithIo(MINUTE);
     const ended = await h.events.next('session-ended', (e) => e.connectionId === 1);
     expect(ended.reason).toBe('rotation');
     const rotatedAfter = h.time.now() - opened;
