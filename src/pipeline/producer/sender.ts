@@ -1,8 +1,8 @@
 /**
  * The sender: reads records from the spool, routes them to lanes (one per predicted shard), builds
- * requests (batcher.ts) under the linger time and every limit, keeps a bounded number in flight, and
- * settles each record: acknowledged in the spool once its entry is stored, re-queued after a backoff
- * if its entry failed, dead-lettered with a reason if it can never be delivered.
+ * requests (batcher.ts) under the linger time and every limit, and keeps a bounded number in flight.
+ * What happens to each record once its request is answered (acknowledged, re-queued after a backoff,
+ * dead-lettered) is settler.ts.
  *
  * One loop, one coarse timer (the injected Sleep), no per-record timers or promises. The loop sleeps
  * until the earliest of: new spool entries, a response, a lane's linger or rate-limit deadline, a
@@ -13,7 +13,6 @@
  */
 import type { Clock, Sleep } from '../../core/clock.js';
 import { KedgeError } from '../../core/errors.js';
-import type { Classification } from '../../retry/classify.js';
 import type { RetryPolicy } from '../../retry/retry-policy.js';
 import type { Spool, SpoolEntry } from '../../spool/types.js';
 import type { ShardRateLimiter } from '../rate-limiter.js';
@@ -24,11 +23,12 @@ import type { Emit } from './events.js';
 import { LaneSet, type Router } from './lanes.js';
 import type { Parking } from './parking.js';
 import type { PendingRecord } from './pending.js';
-import { applyOutcomes, applyRequestError, errorMessage, type ResultActions } from './results.js';
+import { errorMessage } from './results.js';
 import { RetryQueue } from './retry-queue.js';
+import { BACKGROUND_RETRY_MS, Settler } from './settler.js';
 import type { ShardMapRefresher } from './shard-map-refresher.js';
 import type { ProducerCounters } from './stats.js';
-import type { EntryOutcome, SinkTransport } from './transport.js';
+import type { SinkTransport } from './transport.js';
 
 export interface SenderOptions {
   readonly spool: Spool;
@@ -60,26 +60,16 @@ export interface SenderOptions {
   readonly kind: 'kinesis' | 'firehose';
 }
 
-/** How long to wait after a background failure (a spool read, a dead-letter write) before trying again. */
-const BACKGROUND_RETRY_MS = 1_000;
 const READ_BATCH_ENTRIES = 2_000;
 
-interface AckWaiter {
-  readonly seq: number;
-  readonly resolve: () => void;
-  readonly reject: (error: Error) => void;
-}
-
-export class Sender implements ResultActions {
+export class Sender {
   readonly #o: SenderOptions;
   readonly #lanes = new LaneSet();
   readonly #retries = new RetryQueue();
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
-  readonly #ackWaiters: AckWaiter[] = [];
+  readonly #settler: Settler;
   #readNext: number;
-  #heldRecords = 0;
-  #heldBytes = 0;
   #inFlight = 0;
   #probeInFlight = false;
   #routedGeneration = 0;
@@ -92,6 +82,12 @@ export class Sender implements ResultActions {
   constructor(options: SenderOptions) {
     this.#o = options;
     this.#readNext = options.spool.stats().ackedThrough + 1;
+    this.#settler = new Settler(options, this.#retries, {
+      requeue: (records, notBeforeMs) => this.#enqueueFront(records, notBeforeMs),
+      track: (task) => this.#track(task),
+      wakeUp: () => this.#wakeUp(),
+      emitError: (error) => this.#emitError(error),
+    });
   }
 
   start(): void {
@@ -99,7 +95,7 @@ export class Sender implements ResultActions {
   }
 
   get held(): number {
-    return this.#heldRecords;
+    return this.#settler.heldRecords;
   }
 
   get inFlightRequests(): number {
@@ -118,22 +114,12 @@ export class Sender implements ResultActions {
 
   /** Resolves once every seq up to `seq` is acknowledged in the spool (delivered, dead-lettered or dropped). */
   whenAcknowledged(seq: number): Promise<void> {
-    if (this.#o.spool.stats().ackedThrough >= seq) return Promise.resolve();
-    if (this.#stopping) return Promise.reject(new KedgeError('PRODUCER_CLOSED', 'The producer closed before these records were delivered; a disk spool keeps them for the next start.'));
-    return new Promise((resolve, reject) => this.#ackWaiters.push({ seq, resolve, reject }));
+    return this.#settler.whenAcknowledged(seq, this.#stopping);
   }
 
   /** The spool's mark may have moved without us (drop-oldest). */
   checkAckWaiters(): void {
-    if (this.#ackWaiters.length === 0) return;
-    const mark = this.#o.spool.stats().ackedThrough;
-    for (let i = this.#ackWaiters.length - 1; i >= 0; i--) {
-      const waiter = this.#ackWaiters[i]!;
-      if (waiter.seq <= mark) {
-        this.#ackWaiters.splice(i, 1);
-        waiter.resolve();
-      }
-    }
+    this.#settler.checkAckWaiters();
   }
 
   /** Stops sending; requests in flight are aborted (their records stay in the spool). */
@@ -144,8 +130,7 @@ export class Sender implements ResultActions {
     await this.#loop;
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
     this.checkAckWaiters();
-    const closed = new KedgeError('PRODUCER_CLOSED', 'The producer closed before these records were delivered; a disk spool keeps them for the next start.');
-    for (const waiter of this.#ackWaiters.splice(0)) waiter.reject(closed);
+    this.#settler.rejectAckWaiters();
   }
 
   // ── the loop ─────────────────────────────────────────────────────────────────────────────────
@@ -204,7 +189,8 @@ export class Sender implements ResultActions {
   // ── reading from the spool ───────────────────────────────────────────────────────────────────
 
   #roomToRead(): boolean {
-    return !this.#stopping && this.#heldRecords < this.#o.maxHeldRecords && this.#heldBytes < this.#o.maxHeldBytes;
+    const settler = this.#settler;
+    return !this.#stopping && settler.heldRecords < this.#o.maxHeldRecords && settler.heldBytes < this.#o.maxHeldBytes;
   }
 
   async #fill(): Promise<boolean> {
@@ -212,8 +198,8 @@ export class Sender implements ResultActions {
     const spool = this.#o.spool;
     if (spool.stats().nextSeq <= this.#readNext) return false;
     const result = await spool.read(this.#readNext, {
-      maxEntries: Math.min(READ_BATCH_ENTRIES, this.#o.maxHeldRecords - this.#heldRecords),
-      maxBytes: Math.max(1, Math.min(this.#o.readBatchBytes, this.#o.maxHeldBytes - this.#heldBytes)),
+      maxEntries: Math.min(READ_BATCH_ENTRIES, this.#o.maxHeldRecords - this.#settler.heldRecords),
+      maxBytes: Math.max(1, Math.min(this.#o.readBatchBytes, this.#o.maxHeldBytes - this.#settler.heldBytes)),
     });
     if (this.#stopping) return false;
     let expect = this.#readNext;
@@ -237,27 +223,22 @@ export class Sender implements ResultActions {
       record = decodeRecord(entry.payload, entry.seq, this.#o.kind === 'kinesis', now);
     } catch (error) {
       const raw = { seq: entry.seq, data: entry.payload, partitionKey: '', explicitHashKey: undefined, size: entry.payload.length, acceptedAtMs: 0, attempts: 0, queuedAtMs: now };
-      this.#hold(raw);
-      this.#deadLetter([raw], errorMessage(error), (error as { code?: string }).code ?? 'SPOOL_ENVELOPE_INVALID');
+      this.#settler.hold(raw);
+      this.#settler.deadLetter([raw], errorMessage(error), (error as { code?: string }).code ?? 'SPOOL_ENVELOPE_INVALID');
       return;
     }
-    this.#hold(record);
+    this.#settler.hold(record);
     if (record.size > this.#o.maxRecordBytes) {
-      this.#deadLetter(
+      this.#settler.deadLetter(
         [record],
         `Record of ${record.size} bytes is larger than this sink's maxRecordBytes (${this.#o.maxRecordBytes}); it was accepted under other limits.`,
         'RECORD_TOO_LARGE',
       );
     } else if (now - record.acceptedAtMs >= this.#o.recordTtlMs) {
-      this.#deadLetter([record], `Record TTL of ${this.#o.recordTtlMs} ms passed before it could be sent.`, 'RECORD_EXPIRED');
+      this.#settler.deadLetter([record], `Record TTL of ${this.#o.recordTtlMs} ms passed before it could be sent.`, 'RECORD_EXPIRED');
     } else {
       this.#enqueue(record);
     }
-  }
-
-  #hold(record: PendingRecord): void {
-    this.#heldRecords += 1;
-    this.#heldBytes += record.size;
   }
 
   #enqueue(record: PendingRecord): void {
@@ -364,8 +345,12 @@ export class Sender implements ResultActions {
     const task = this.#o.transport
       .send(request.entries, this.#abort.signal)
       .then(
-        (outcomes) => this.#onResponse(request, outcomes),
-        (error: unknown) => this.#onRequestError(request, error, isProbe),
+        (outcomes) => this.#settler.onResponse(request, outcomes),
+        (error: unknown) => {
+          this.#o.counters.requestsFailed += 1;
+          // Closing: the records stay unacknowledged in the spool and go out on the next start.
+          if (!this.#stopping) this.#settler.onRequestError(request, error, isProbe);
+        },
       )
       .catch((error: unknown) => this.#emitError(error))
       .finally(() => {
@@ -377,165 +362,7 @@ export class Sender implements ResultActions {
     this.#track(task);
   }
 
-  #onResponse(request: BuiltRequest, outcomes: readonly EntryOutcome[]): void {
-    const parked = this.#o.parking.info;
-    if (this.#o.parking.onSuccess() && parked !== undefined) {
-      this.#o.emit('resumed', { code: parked.code, parkedMs: this.#o.clock.now() - parked.sinceMs });
-    }
-    this.#o.policy.recordSuccess();
-    applyOutcomes(request, outcomes, this);
-  }
-
-  #onRequestError(request: BuiltRequest, error: unknown, isProbe: boolean): void {
-    this.#o.counters.requestsFailed += 1;
-    // Closing: the records stay unacknowledged in the spool and go out on the next start.
-    if (this.#stopping) return;
-    const verdict = applyRequestError(request, error, this);
-    if (verdict.kind === 'configuration') this.#onConfigurationError(verdict.records, verdict.classification, verdict.message, isProbe);
-  }
-
-  #onConfigurationError(records: PendingRecord[], classification: Classification, message: string, isProbe: boolean): void {
-    const parking = this.#o.parking;
-    records = this.#withoutExpired(records, classification.code);
-    // Requests that were already in flight when the first one parked us are not checks of their own.
-    if (parking.state === 'parked' && !isProbe) {
-      this.#enqueueFront(records);
-      return;
-    }
-    const before = parking.state;
-    const verdict = parking.onConfigurationError(classification.code, message);
-    const info = parking.info!;
-    if (verdict === 'dead-letter') {
-      const seconds = Math.round((this.#o.clock.now() - info.sinceMs) / 1000);
-      this.#deadLetter(
-        records,
-        `${this.#o.transport.describe()} answered ${classification.code} (${message}) for ${info.checks} checks over ${seconds} s; ` +
-          'dead-lettered instead of retried forever.',
-        classification.code,
-      );
-    } else {
-      this.#enqueueFront(records);
-    }
-    if (verdict === 'park' || before !== parking.state) {
-      this.#o.emit('parked', { state: parking.state, code: info.code, message: info.message, checks: info.checks, sinceMs: info.sinceMs, nextCheckAtMs: info.nextCheckAtMs });
-    }
-  }
-
-  // ── settling records (ResultActions) ─────────────────────────────────────────────────────────
-
-  deliver(records: PendingRecord[], entries: number): void {
-    this.#acknowledge(records);
-    this.#o.counters.delivered += records.length;
-    this.#o.counters.deliveredEntries += entries;
-    this.#o.emit('delivered', { records: records.length, entries });
-  }
-
-  retry(records: PendingRecord[], classification: Classification, possibleDuplicates: boolean): void {
-    const now = this.#o.clock.now();
-    if (possibleDuplicates) this.#o.counters.possibleDuplicates += records.length;
-    const live = this.#withoutExpired(records, classification.code);
-    if (live.length === 0) return;
-    let retriesSoFar = 0;
-    for (const record of live) if (record.attempts - 1 > retriesSoFar) retriesSoFar = record.attempts - 1;
-    const decision = this.#o.policy.decide({ classification, retriesSoFar });
-    let delayMs: number;
-    if (decision.retry) {
-      delayMs = decision.delayMs;
-    } else if (decision.reason === 'budget-exhausted') {
-      // Keep the data; wait until the budget affords a retry.
-      delayMs = decision.waitMs ?? BACKGROUND_RETRY_MS;
-    } else {
-      this.#deadLetter(live, `Gave up after ${retriesSoFar + 1} attempts (${decision.reason}); the last one failed with ${classification.code}.`, 'ATTEMPTS_EXHAUSTED');
-      return;
-    }
-    this.#o.counters.retried += live.length;
-    this.#o.emit('retried', { records: live.length, code: classification.code, errorClass: classification.errorClass, delayMs, possibleDuplicates });
-    for (const record of live) record.data = ownCopy(record.data);
-    this.#schedule(live, now + delayMs);
-  }
-
-  /** Dead-letters the records whose TTL has passed (RECORD_EXPIRED) and returns the others. */
-  #withoutExpired(records: PendingRecord[], lastError: string): PendingRecord[] {
-    if (!Number.isFinite(this.#o.recordTtlMs)) return records;
-    const now = this.#o.clock.now();
-    const live: PendingRecord[] = [];
-    const expired: PendingRecord[] = [];
-    for (const record of records) (now - record.acceptedAtMs >= this.#o.recordTtlMs ? expired : live).push(record);
-    if (expired.length > 0) {
-      this.#deadLetter(expired, `Record TTL of ${this.#o.recordTtlMs} ms passed; the last attempt failed with ${lastError}.`, 'RECORD_EXPIRED');
-    }
-    return live;
-  }
-
-  throttled(shardId: string | undefined, entries: number): void {
-    this.#o.counters.throttled += entries;
-    if (shardId !== undefined) this.#o.limiter?.onThrottled(shardId);
-  }
-
-  shardMapStale(): void {
-    this.#o.refresher?.invalidate();
-  }
-
-  /** Per-key: the lane waits (nothing of it may overtake). Otherwise: the records wait aside, the lane flows. */
-  #schedule(records: readonly PendingRecord[], dueAtMs: number): void {
-    if (this.#o.perKey) this.#enqueueFront(records, dueAtMs);
-    else this.#retries.add(records, dueAtMs);
-  }
-
-  #deadLetter(records: readonly PendingRecord[], reason: string, code: string): void {
-    const sink = this.#o.deadLetters;
-    const task = sink.write(records, reason, code).then(
-      (lines) => {
-        this.#acknowledge(records);
-        this.#o.counters.deadLettered += records.length;
-        this.#o.emit('dead-lettered', { records: records.length, reason, code, path: sink.path, ...(sink.path === undefined ? { lines } : {}) });
-      },
-      (error: unknown) => {
-        // Not written: nothing is acknowledged; try the records again later (they may be delivered, or dead-lettered then).
-        this.#emitError(new KedgeError('DEAD_LETTER_WRITE_FAILED', `Writing ${records.length} records to the dead-letter file ${sink.path ?? ''} failed: ${errorMessage(error)}`, { cause: error }));
-        this.#schedule(records, this.#o.clock.now() + BACKGROUND_RETRY_MS);
-        this.#wakeUp();
-      },
-    );
-    this.#track(task);
-  }
-
-  /** Acknowledges the records' seqs in the spool, as runs of consecutive seqs (one ack call per run). */
-  #acknowledge(records: readonly PendingRecord[]): void {
-    const n = records.length;
-    if (n === 0) return;
-    const seqs = new Float64Array(n);
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      seqs[i] = records[i]!.seq;
-      bytes += records[i]!.size;
-    }
-    seqs.sort();
-    const spool = this.#o.spool;
-    let start = seqs[0]!;
-    let previous = start;
-    for (let i = 1; i < n; i++) {
-      const seq = seqs[i]!;
-      if (seq === previous + 1 || seq === previous) {
-        previous = seq;
-        continue;
-      }
-      spool.ack(start, previous);
-      start = previous = seq;
-    }
-    spool.ack(start, previous);
-    this.#heldRecords -= n;
-    this.#heldBytes -= bytes;
-    this.checkAckWaiters();
-  }
-
   #emitError(error: unknown): void {
     this.#o.emit('error', error instanceof Error ? error : new Error(String(error)));
   }
-}
-
-/** A copy that owns its memory, so a retried record no longer pins the spool read buffer it came from. */
-function ownCopy(data: Uint8Array): Uint8Array {
-  if (data.byteOffset === 0 && data.buffer.byteLength === data.byteLength) return data;
-  return new Uint8Array(data);
 }
