@@ -11,51 +11,32 @@
  * Memory is bounded whatever the backlog: at most `maxHeldRecords` / `maxHeldBytes` are read ahead
  * (queued, in flight or waiting to retry); the rest waits on disk.
  */
-import type { Clock, Sleep } from '../../core/clock.js';
+import type { Sleep } from '../../core/clock.js';
 import { KedgeError } from '../../core/errors.js';
-import type { RetryPolicy } from '../../retry/retry-policy.js';
-import type { Spool, SpoolEntry } from '../../spool/types.js';
-import type { ShardRateLimiter } from '../rate-limiter.js';
+import type { SpoolEntry } from '../../spool/types.js';
 import type { Batcher, BuiltRequest } from './batcher.js';
-import type { DeadLetterSink } from './dead-letter.js';
 import { decodeRecord } from './envelope.js';
-import type { Emit } from './events.js';
 import { LaneSet, type Router } from './lanes.js';
-import type { Parking } from './parking.js';
 import type { PendingRecord } from './pending.js';
 import { errorMessage } from './results.js';
 import { RetryQueue } from './retry-queue.js';
-import { BACKGROUND_RETRY_MS, Settler } from './settler.js';
-import type { ShardMapRefresher } from './shard-map-refresher.js';
-import type { ProducerCounters } from './stats.js';
-import type { SinkTransport } from './transport.js';
+import { BACKGROUND_RETRY_MS, Settler, type SettlerOptions } from './settler.js';
 
-export interface SenderOptions {
-  readonly spool: Spool;
-  readonly transport: SinkTransport;
+/** What settling needs (SettlerOptions), plus what reading, batching and sending need. */
+export interface SenderOptions extends SettlerOptions {
   readonly batcher: Batcher;
   readonly router: Router;
-  readonly refresher: ShardMapRefresher | undefined;
-  readonly limiter: ShardRateLimiter | undefined;
-  readonly policy: RetryPolicy;
-  readonly parking: Parking;
-  readonly deadLetters: DeadLetterSink;
-  readonly counters: ProducerCounters;
-  readonly clock: Clock;
   readonly sleep: Sleep;
-  readonly emit: Emit;
   readonly lingerMs: number;
   readonly maxEntries: number;
   /** Collected bytes that make a request worth sending before the linger time. */
   readonly triggerBytes: number;
   /** Records of an aggregating lane do not fill a request by count. */
   readonly aggregating: boolean;
-  readonly perKey: boolean;
   readonly maxInFlightRequests: number;
   readonly maxHeldRecords: number;
   readonly maxHeldBytes: number;
   readonly readBatchBytes: number;
-  readonly recordTtlMs: number;
   readonly maxRecordBytes: number;
   readonly kind: 'kinesis' | 'firehose';
 }
