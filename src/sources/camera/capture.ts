@@ -4,29 +4,20 @@
  * bytes to `onData` and telling `onRunStart`/`onRunEnd` where one process's stream ends and the next
  * begins (a restarted encoder starts a new stream, so a parser must not join the two).
  */
-import type { Clock, Rng, Sleep } from '../../core/clock.js';
 import type { LocateOptions } from '../../media/ffmpeg/index.js';
 import type { CaptureCommand } from './commands.js';
 import type { CameraError } from './errors.js';
 import { describeExitFor, describeSpawnErrorFor, stderrClassifier, toCameraError } from './failures.js';
 import { planCapture, type PlanProbes } from './plan.js';
 import type { CameraSource, CaptureSettings } from './source-spec.js';
-import type { CaptureLogger, StderrBudget } from './stderr-log.js';
-import { ProcessSupervisor, type RestartBackoff, type StopTimeouts, type SupervisorEvent, type SupervisorStats } from './supervisor.js';
+import { ProcessSupervisor, SUPERVISION_TUNING_KEYS, type SupervisionTuning, type SupervisorEvent, type SupervisorStats } from './supervisor.js';
 
-export interface CameraCaptureOptions {
+export interface CameraCaptureOptions extends SupervisionTuning {
   readonly source: CameraSource;
   readonly settings?: CaptureSettings;
   readonly ffmpeg?: LocateOptions;
   /** A ready command instead of planning one (tests, or a command built by hand). */
   readonly command?: CaptureCommand;
-  readonly logger?: CaptureLogger;
-  readonly clock?: Clock;
-  readonly sleep?: Sleep;
-  readonly rng?: Rng;
-  readonly backoff?: RestartBackoff;
-  readonly stderrBudget?: StderrBudget;
-  readonly stopTimeouts?: Partial<StopTimeouts>;
   readonly probes?: Partial<PlanProbes>;
 }
 
@@ -76,7 +67,7 @@ export class CameraCapture {
       classifyStderr: stderrClassifier(o.source),
       describeExit: describeExitFor(o.source),
       describeSpawnError: describeSpawnErrorFor(this.command.program),
-      ...pick(o, ['logger', 'clock', 'sleep', 'rng', 'backoff', 'stderrBudget', 'stopTimeouts']),
+      ...pick(o, SUPERVISION_TUNING_KEYS),
     });
     this.supervisor.start();
   }

@@ -93,6 +93,10 @@ export interface SupervisorOptions {
   readonly failFast?: boolean;
 }
 
+/** The supervisor options a camera passes through unchanged: how it times, retries, logs and stops. */
+export const SUPERVISION_TUNING_KEYS = ['logger', 'clock', 'sleep', 'rng', 'backoff', 'stderrBudget', 'stopTimeouts'] as const;
+export type SupervisionTuning = Pick<SupervisorOptions, (typeof SUPERVISION_TUNING_KEYS)[number]>;
+
 export type SupervisorState = 'idle' | 'running' | 'backing-off' | 'stopping' | 'stopped';
 
 export interface SupervisorStats {
