@@ -74,6 +74,10 @@ export const TRANSIENT_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ERR_HTTP2_SESSION_ERROR',
   'ERR_HTTP2_GOAWAY_SESSION',
   'ERR_HTTP2_STREAM_CANCEL',
+  // TLS certificate not yet valid or expired: on a board without a real-time clock this is the
+  // device's clock before NTP has set it, and the next attempt after the sync succeeds.
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
 ]);
 
 /**
@@ -118,6 +122,20 @@ export const CONFIGURATION_ERROR_NAMES: ReadonlySet<string> = new Set([
   'IncompleteSignatureException',
   'ExpiredToken',
   'ExpiredTokenException',
+  // TLS: the endpoint's certificate is not trusted or not for this host (a self-signed target, a
+  // TLS-inspecting proxy without its CA in NODE_EXTRA_CA_CERTS, a wrong endpoint), or the endpoint does
+  // not speak TLS at all. Retrying cannot change the answer; the data waits until it is fixed.
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
 
 /**

@@ -119,6 +119,14 @@ describe('classifyError beyond the table', () => {
     expect(classifyError(wrongKey).errorClass).toBe('configuration');
   });
 
+  it('treats an untrusted or mismatched TLS certificate as configuration, and a not-yet-valid or expired one (a device clock before NTP) as transient', () => {
+    const tls = (code: string) => Object.assign(new Error(`TLS: ${code}`), { code });
+    for (const code of ['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_WRONG_VERSION_NUMBER']) {
+      expect(classifyError(tls(code))).toMatchObject({ errorClass: 'configuration', code });
+    }
+    for (const code of ['CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED']) expect(classifyError(tls(code))).toMatchObject({ errorClass: 'transient', code });
+  });
+
   it('marks a record that can never be delivered as fatal-record', () => {
     expect(classifyError(new InvalidRecordError('RECORD_TOO_LARGE', 'too large'))).toMatchObject({ errorClass: 'fatal-record', code: 'RECORD_TOO_LARGE' });
   });
