@@ -25,7 +25,7 @@ import { prepareFrames } from './entry-codec.js';
 import { SegmentReader } from './reader.js';
 import { recoverSpool } from './recovery.js';
 import type { SegmentTable } from './segments.js';
-import type { DiskSpoolOptions, ReadLimits, ReadResult, Spool, SpoolStats } from './types.js';
+import type { DiskSpoolOptions, EntryVisitor, ReadLimits, ReadResult, Spool, SpoolStats } from './types.js';
 import { EntryWaiters } from './waiters.js';
 import { SegmentWriter } from './writer.js';
 
@@ -166,6 +166,11 @@ class DiskSpool implements Spool {
   read(fromSeq: number, limits: ReadLimits = {}): Promise<ReadResult> {
     if (this.closing) return Promise.reject(new SpoolClosedError('read'));
     return this.reader.read(fromSeq, limits.maxEntries ?? DEFAULT_READ_MAX_ENTRIES, limits.maxBytes ?? DEFAULT_READ_MAX_BYTES);
+  }
+
+  scan(fromSeq: number, limits: ReadLimits, visit: EntryVisitor): Promise<number> {
+    if (this.closing) return Promise.reject(new SpoolClosedError('scan'));
+    return this.reader.scan(fromSeq, limits.maxEntries ?? DEFAULT_READ_MAX_ENTRIES, limits.maxBytes ?? DEFAULT_READ_MAX_BYTES, visit);
   }
 
   waitForEntries(fromSeq: number, signal?: AbortSignal): Promise<boolean> {

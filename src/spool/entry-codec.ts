@@ -70,18 +70,34 @@ export function encodeEntry(seq: number, payload: Uint8Array): Buffer {
 
 /** The header at `at` if its sync marker and header checksum are right (needs 24 bytes); else undefined. */
 export function readHeader(buf: Buffer, at: number): EntryHeader | undefined {
-  if (at + ENTRY_HEADER_BYTES > buf.length) return undefined;
-  if (buf.readUInt32LE(at) !== SYNC_U32) return undefined;
-  if (crc32Range(buf, at, at + 20) !== buf.readUInt32LE(at + 20)) return undefined;
+  const header = new MutableEntryHeader();
+  return readHeaderInto(buf, at, header) ? header : undefined;
+}
+
+/** A header a reader fills in place for every entry (readHeaderInto), instead of an object per entry. */
+export class MutableEntryHeader implements EntryHeader {
+  seq = 0;
+  length = 0;
+  checksum = 0;
+}
+
+/** Like {@link readHeader}, into `out`; false (leaving `out` undefined in meaning) if there is no valid header at `at`. */
+export function readHeaderInto(buf: Buffer, at: number, out: MutableEntryHeader): boolean {
+  if (at + ENTRY_HEADER_BYTES > buf.length) return false;
+  if (buf.readUInt32LE(at) !== SYNC_U32) return false;
+  if (crc32Range(buf, at, at + 20) !== buf.readUInt32LE(at + 20)) return false;
   const seq = readU64(buf, at + 12);
-  if (seq === undefined) return undefined;
-  return { seq, length: buf.readUInt32LE(at + 4), checksum: buf.readUInt32LE(at + 8) };
+  if (seq === undefined) return false;
+  out.seq = seq;
+  out.length = buf.readUInt32LE(at + 4);
+  out.checksum = buf.readUInt32LE(at + 8);
+  return true;
 }
 
 /** True if the payload of the entry whose header is at `at` matches its checksum (the entry must be in `buf`). */
 export function payloadIntact(buf: Buffer, at: number, header: EntryHeader): boolean {
-  const start = at + ENTRY_HEADER_BYTES;
-  return crc32(buf.subarray(start, start + header.length)) === header.checksum;
+  // A plain Uint8Array view is cheaper to make than Buffer#subarray's, and zlib's crc32 takes either.
+  return crc32(new Uint8Array(buf.buffer, buf.byteOffset + at + ENTRY_HEADER_BYTES, header.length)) === header.checksum;
 }
 
 /**

@@ -21,6 +21,7 @@ export {
 export type {
   CommonSpoolOptions,
   DiskSpoolOptions,
+  EntryVisitor,
   FsyncPolicy,
   MemorySpoolOptions,
   OnFullPolicy,

@@ -10,7 +10,7 @@ import { framedSize } from './entry-codec.js';
 import { SpoolClosedError } from './errors.js';
 import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_ENTRIES, resolveCapacity, type CapacityOptions } from './options.js';
 import { checkAckRange, framedBytes } from './payloads.js';
-import type { CommonSpoolOptions, ReadLimits, ReadResult, Spool, SpoolEntry, SpoolStats } from './types.js';
+import type { CommonSpoolOptions, EntryVisitor, ReadLimits, ReadResult, Spool, SpoolEntry, SpoolStats } from './types.js';
 import { EntryWaiters } from './waiters.js';
 
 interface MemorySegment {
@@ -79,11 +79,16 @@ class MemorySpool implements Spool {
   }
 
   read(fromSeq: number, limits: ReadLimits = {}): Promise<ReadResult> {
-    if (this.closed) return Promise.reject(new SpoolClosedError('read'));
+    const entries: SpoolEntry[] = [];
+    return this.scan(fromSeq, limits, (seq, payload) => entries.push({ seq, payload })).then((next) => ({ entries, next }));
+  }
+
+  scan(fromSeq: number, limits: ReadLimits, visit: EntryVisitor): Promise<number> {
+    if (this.closed) return Promise.reject(new SpoolClosedError('scan'));
     const maxEntries = limits.maxEntries ?? DEFAULT_READ_MAX_ENTRIES;
     const maxBytes = limits.maxBytes ?? DEFAULT_READ_MAX_BYTES;
     let seq = Math.max(fromSeq, this.tracker.ackedThrough + 1);
-    const entries: SpoolEntry[] = [];
+    let count = 0;
     let bytes = 0;
     let index = this.segmentIndexFor(seq);
     while (index >= 0 && index < this.segments.length) {
@@ -91,15 +96,15 @@ class MemorySpool implements Spool {
       seq = Math.max(seq, segment.firstSeq);
       for (; seq <= lastSeqOf(segment); seq += 1) {
         const payload = segment.payloads[seq - segment.firstSeq]!;
-        if (entries.length > 0 && (entries.length >= maxEntries || bytes + payload.length > maxBytes)) {
-          return Promise.resolve({ entries, next: seq });
-        }
-        entries.push({ seq, payload });
+        if (count > 0 && (count >= maxEntries || bytes + payload.length > maxBytes)) return Promise.resolve(seq);
+        // Each payload is a buffer of its own, so the whole buffer is the entry.
+        visit(seq, payload, 0, payload.length);
+        count += 1;
         bytes += payload.length;
       }
       index += 1;
     }
-    return Promise.resolve({ entries, next: seq });
+    return Promise.resolve(seq);
   }
 
   waitForEntries(fromSeq: number, signal?: AbortSignal): Promise<boolean> {

@@ -5,12 +5,12 @@
  * names and a scan of at most one segment. Reads are serialised (one read fd, never closed under a
  * read in flight).
  */
-import { ENTRY_HEADER_BYTES, findNextHeader, payloadIntact, readHeader } from './entry-codec.js';
+import { ENTRY_HEADER_BYTES, findNextHeader, MutableEntryHeader, payloadIntact, readHeaderInto } from './entry-codec.js';
 import { SpoolIoError } from './errors.js';
 import type { SpoolIo } from './io.js';
 import type { Segment, SegmentTable } from './segments.js';
 import { AckTracker } from './ack-tracker.js';
-import type { ReadResult, SpoolEntry } from './types.js';
+import type { EntryVisitor, ReadResult, SpoolEntry } from './types.js';
 
 /** Smallest read window: small reads cost a syscall each, so read ahead at least this much. */
 const MIN_WINDOW_BYTES = 64 * 1024;
@@ -45,6 +45,8 @@ export class SegmentReader {
   private chain: Promise<unknown> = Promise.resolve();
   /** Seqs already counted as lost, as ranges (reuses the ack range logic; corruption is rare, so few ranges). */
   private readonly counted = new AckTracker(0);
+  /** The header being read, filled in place: no object per entry. */
+  private readonly header = new MutableEntryHeader();
 
   constructor(
     private readonly io: SpoolIo,
@@ -53,7 +55,17 @@ export class SegmentReader {
   ) {}
 
   read(fromSeq: number, maxEntries: number, maxBytes: number): Promise<ReadResult> {
-    const result = this.chain.then(() => this.readNow(fromSeq, maxEntries, maxBytes));
+    const entries: SpoolEntry[] = [];
+    // Views stay valid: every window is a fresh buffer, never written again.
+    return this.scan(fromSeq, maxEntries, maxBytes, (seq, buf, start, end) => entries.push({ seq, payload: buf.subarray(start, end) })).then((next) => ({
+      entries,
+      next,
+    }));
+  }
+
+  /** Hands each entry to `visit` (SPEC.md §9.2); resolves with the seq to scan from next. */
+  scan(fromSeq: number, maxEntries: number, maxBytes: number, visit: EntryVisitor): Promise<number> {
+    const result = this.chain.then(() => this.scanNow(fromSeq, maxEntries, maxBytes, visit));
     this.chain = result.catch(() => undefined);
     return result;
   }
@@ -63,14 +75,14 @@ export class SegmentReader {
     this.closeFd();
   }
 
-  private async readNow(fromSeq: number, maxEntries: number, maxBytes: number): Promise<ReadResult> {
+  private async scanNow(fromSeq: number, maxEntries: number, maxBytes: number, visit: EntryVisitor): Promise<number> {
     const start = Math.max(fromSeq, this.context.ackedThrough() + 1);
     const acceptedEnd = this.context.acceptedEnd();
-    const entries: SpoolEntry[] = [];
-    if (start >= acceptedEnd) return { entries, next: start };
+    if (start >= acceptedEnd) return start;
     const pos = this.locate(start);
-    if (pos === undefined) return { entries, next: acceptedEnd };
+    if (pos === undefined) return acceptedEnd;
     let bytes = 0;
+    let count = 0;
 
     segments: for (;;) {
       const segment = pos.segment;
@@ -78,11 +90,15 @@ export class SegmentReader {
       const lastPossible = segment.visibleLastSeq;
       while (pos.offset < limit) {
         if (segment.deleted) break segments;
-        let window = await this.view(segment, pos.offset, ENTRY_HEADER_BYTES, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length));
+        // Entries in the window already loaded are read without awaiting: an await per entry cost
+        // more than the rest of reading it (a promise and a continuation per record).
+        let window =
+          this.cachedView(segment, pos.offset, ENTRY_HEADER_BYTES) ??
+          (await this.view(segment, pos.offset, ENTRY_HEADER_BYTES, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - count)));
         let at = pos.offset - this.cached!.start;
-        const header = readHeader(window, at);
+        const header = this.header;
         if (
-          header === undefined ||
+          !readHeaderInto(window, at, header) ||
           header.seq < pos.expect ||
           header.seq > lastPossible ||
           pos.offset + ENTRY_HEADER_BYTES + header.length > limit
@@ -98,20 +114,22 @@ export class SegmentReader {
           pos.offset = limit;
           continue;
         }
-        if (header.seq >= start && entries.length > 0 && (entries.length >= maxEntries || bytes + header.length > maxBytes)) {
+        if (header.seq >= start && count > 0 && (count >= maxEntries || bytes + header.length > maxBytes)) {
           break segments;
         }
         if (at + ENTRY_HEADER_BYTES + header.length > window.length) {
           const need = ENTRY_HEADER_BYTES + header.length;
-          window = await this.view(segment, pos.offset, need, Math.max(need, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - entries.length)));
+          window = await this.view(segment, pos.offset, need, Math.max(need, this.windowSize(limit - pos.offset, maxBytes - bytes, maxEntries - count)));
           at = pos.offset - this.cached!.start;
+          // The awaits let other code run, but this reader is the header's only user and reads are serialised.
         }
         if (header.seq > pos.expect) this.lose(pos.expect, header.seq - 1);
         if (!payloadIntact(window, at, header)) {
           this.lose(header.seq, header.seq);
         } else if (header.seq >= start) {
           const payloadStart = at + ENTRY_HEADER_BYTES;
-          entries.push({ seq: header.seq, payload: window.subarray(payloadStart, payloadStart + header.length) });
+          visit(header.seq, window, payloadStart, payloadStart + header.length);
+          count += 1;
           bytes += header.length;
         }
         pos.expect = header.seq + 1;
@@ -133,7 +151,7 @@ export class SegmentReader {
 
     const next = Math.max(start, pos.expect, this.context.ackedThrough() + 1);
     this.hint = pos.segment.deleted ? undefined : { segment: pos.segment, offset: pos.offset, seq: pos.expect };
-    return { entries, next };
+    return next;
   }
 
   private locate(start: number): Position | undefined {
@@ -158,15 +176,22 @@ export class SegmentReader {
     if (entries > 0) this.context.lost(from, lastSeq, entries);
   }
 
+  /** The cached window if it holds `need` bytes at `offset` of `segment`. */
+  private cachedView(segment: Segment, offset: number, need: number): Buffer | undefined {
+    const cached = this.cached;
+    if (cached !== undefined && cached.segment === segment && offset >= cached.start && offset + need <= cached.start + cached.data.length) {
+      return cached.data;
+    }
+    return undefined;
+  }
+
   /**
    * The cached window if it holds `need` bytes at `offset` of `segment`; otherwise a fresh window of
    * `want` bytes loaded there (becoming the cache). Offsets into the result are relative to `cached.start`.
    */
   private async view(segment: Segment, offset: number, need: number, want: number): Promise<Buffer> {
-    const cached = this.cached;
-    if (cached !== undefined && cached.segment === segment && offset >= cached.start && offset + need <= cached.start + cached.data.length) {
-      return cached.data;
-    }
+    const cached = this.cachedView(segment, offset, need);
+    if (cached !== undefined) return cached;
     const data = await this.load(segment, offset, Math.max(need, want));
     this.cached = { segment, start: offset, data };
     return data;

@@ -22,6 +22,12 @@ export interface ReadLimits {
   readonly maxBytes?: number;
 }
 
+/**
+ * Called by `scan` for each entry, in seq order: the payload is `buf[start, end)`. The bytes are only
+ * valid during the call (copy what you keep), which lets a reader hand out a window it reuses.
+ */
+export type EntryVisitor = (seq: number, buf: Buffer, start: number, end: number) => void;
+
 export interface ReadResult {
   /** In seq order; seqs may jump over entries that were dropped or found corrupt (and counted). */
   readonly entries: SpoolEntry[];
@@ -68,6 +74,11 @@ export interface Spool {
   append(payloads: readonly Uint8Array[]): Promise<number[]>;
   /** Accepted entries from `max(fromSeq, ackedThrough + 1)` on, in order; never waits. */
   read(fromSeq: number, limits?: ReadLimits): Promise<ReadResult>;
+  /**
+   * The same entries as `read`, handed to `visit` one by one instead of returned as objects (no
+   * allocation per entry: what a sender draining a large backlog needs). Resolves with `next`.
+   */
+  scan(fromSeq: number, limits: ReadLimits, visit: EntryVisitor): Promise<number>;
   /** Resolves true once an entry with seq >= fromSeq is accepted; false on close or abort. */
   waitForEntries(fromSeq: number, signal?: AbortSignal): Promise<boolean>;
   /** Acknowledges `seq`, or every seq in `[seq, throughSeq]`. Order does not matter. */

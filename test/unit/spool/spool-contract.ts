@@ -123,6 +123,35 @@ export function spoolContract(name: string, factory: SpoolFactory): void {
         expect(spool.stats().corruptEntriesSkipped).toBe(0);
       });
 
+      it('scan hands every entry to the visitor in order, with the same bytes and limits as read, and returns next', async () => {
+        const spool = await make({ maxSegmentBytes: 1024 });
+        await fill(spool, 30);
+        const seen: Array<[number, string]> = [];
+        let next = 1;
+        for (;;) {
+          const before = seen.length;
+          next = await spool.scan(next, { maxEntries: 7, maxBytes: 450 }, (seq, buf, start, end) => {
+            seen.push([seq, buf.toString('latin1', start, end).replace(/\.+$/, '')]);
+          });
+          const page = seen.length - before;
+          if (page === 0) break;
+          // 450 bytes of 100-byte payloads: at most 4 a call, whatever maxEntries allows.
+          expect(page).toBeLessThanOrEqual(4);
+        }
+        expect(seen).toEqual(range(1, 30).map((i) => [i, `entry-${i}`]));
+        expect(next).toBe(31);
+      });
+
+      it('scan never visits entries at or below the low-water mark and visits at least one entry', async () => {
+        const spool = await make();
+        await fill(spool, 10);
+        spool.ack(1, 4);
+        const seqs: number[] = [];
+        const next = await spool.scan(1, { maxBytes: 1 }, (seq) => seqs.push(seq));
+        expect(seqs).toEqual([5]);
+        expect(next).toBe(6);
+      });
+
       it('read past the last entry returns nothing and points at the next seq to come', async () => {
         const spool = await make();
         await fill(spool, 3);
