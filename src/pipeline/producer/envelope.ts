@@ -14,7 +14,6 @@
  * The spool's CRC covers the whole envelope, so a damaged one never reaches decode.
  */
 import { EnvelopeError } from './errors.js';
-import type { PendingRecord } from './pending.js';
 
 const VERSION = 1;
 const VERSION_BITS = VERSION << 4;
@@ -69,46 +68,64 @@ export function encodeEnvelope(
 }
 
 export function decodeEnvelope(payload: Buffer): DecodedEnvelope {
-  const record = decodeRecord(payload, 0, true, 0);
-  // The data is the envelope's tail.
-  const data = payload.subarray(payload.length - record.data.byteLength);
-  return { data, partitionKey: record.partitionKey, partitionKeyBytes: record.size - record.data.byteLength, explicitHashKey: record.explicitHashKey, acceptedAtMs: record.acceptedAtMs };
+  const fields = new EnvelopeFields();
+  readEnvelope(payload, 0, payload.length, true, fields);
+  return {
+    data: payload.subarray(fields.dataStart),
+    partitionKey: fields.partitionKey,
+    partitionKeyBytes: fields.partitionKeyBytes,
+    explicitHashKey: fields.explicitHashKey,
+    acceptedAtMs: fields.acceptedAtMs,
+  };
 }
 
 /**
- * Decodes straight into the sender's record: one object per record, built in one place (the
- * sender decodes every record it reads from the spool). `countKeyBytes`: the size the service
- * counts includes the partition key (Kinesis) or not (Firehose).
+ * One envelope's fields, filled in place by {@link readEnvelope}: the sender keeps one and reuses it
+ * for every record it reads, so decoding allocates nothing but the partition key string.
  */
-export function decodeRecord(payload: Buffer, seq: number, countKeyBytes: boolean, queuedAtMs: number): PendingRecord {
-  if (payload.length < ENVELOPE_FIXED_BYTES || payload[0]! >> 4 !== VERSION) {
+export class EnvelopeFields {
+  seq = 0;
+  partitionKey = '';
+  partitionKeyBytes = 0;
+  explicitHashKey: string | undefined = undefined;
+  acceptedAtMs = 0;
+  /** Bytes the service counts: data plus partition key (Kinesis), or data (Firehose). */
+  size = 0;
+  /** The record's data is `buf[dataStart, dataEnd)` of the buffer read. */
+  dataStart = 0;
+  dataEnd = 0;
+}
+
+/**
+ * Decodes the envelope at `buf[start, end)` into `out`. `countKeyBytes`: the size the service counts
+ * includes the partition key (Kinesis) or not (Firehose). Throws EnvelopeError if it is not one.
+ */
+export function readEnvelope(buf: Buffer, start: number, end: number, countKeyBytes: boolean, out: EnvelopeFields): void {
+  const length = end - start;
+  if (length < ENVELOPE_FIXED_BYTES || buf[start]! >> 4 !== VERSION) {
     throw new EnvelopeError(
-      `Spool entry is not a version ${VERSION} record envelope (${payload.length} bytes, first byte ${payload[0] ?? 'none'}); ` +
+      `Spool entry is not a version ${VERSION} record envelope (${length} bytes, first byte ${length > 0 ? buf[start] : 'none'}); ` +
         'it was written by another kedge version or another program. It is dead-lettered.',
     );
   }
-  const flags = payload[0]!;
-  const acceptedAtMs = payload.readUIntLE(1, 6);
-  const partitionKeyBytes = payload.readUInt16LE(7);
-  let offset = ENVELOPE_FIXED_BYTES + partitionKeyBytes;
-  if (offset > payload.length) throw new EnvelopeError(`Spool entry's partition key (${partitionKeyBytes} bytes) runs past its end.`);
-  const partitionKey = partitionKeyBytes === 0 ? '' : payload.toString('utf8', ENVELOPE_FIXED_BYTES, offset);
+  const flags = buf[start]!;
+  const acceptedAtMs = buf.readUIntLE(start + 1, 6);
+  const partitionKeyBytes = buf[start + 7]! | (buf[start + 8]! << 8);
+  const keyStart = start + ENVELOPE_FIXED_BYTES;
+  let offset = keyStart + partitionKeyBytes;
+  if (offset > end) throw new EnvelopeError(`Spool entry's partition key (${partitionKeyBytes} bytes) runs past its end.`);
   let explicitHashKey: string | undefined;
   if ((flags & FLAG_EXPLICIT_HASH_KEY) !== 0) {
-    const length = payload[offset];
-    if (length === undefined || offset + 1 + length > payload.length) throw new EnvelopeError("Spool entry's ExplicitHashKey runs past its end.");
-    explicitHashKey = payload.toString('latin1', offset + 1, offset + 1 + length);
-    offset += 1 + length;
+    const ehkLength = offset < end ? buf[offset]! : -1;
+    if (ehkLength < 0 || offset + 1 + ehkLength > end) throw new EnvelopeError("Spool entry's ExplicitHashKey runs past its end.");
+    explicitHashKey = buf.toString('latin1', offset + 1, offset + 1 + ehkLength);
+    offset += 1 + ehkLength;
   }
-  const data = payload.subarray(offset);
-  return {
-    seq,
-    data,
-    partitionKey,
-    explicitHashKey,
-    size: countKeyBytes ? data.byteLength + partitionKeyBytes : data.byteLength,
-    acceptedAtMs,
-    attempts: 0,
-    queuedAtMs,
-  };
+  out.partitionKey = partitionKeyBytes === 0 ? '' : buf.toString('utf8', keyStart, keyStart + partitionKeyBytes);
+  out.partitionKeyBytes = partitionKeyBytes;
+  out.explicitHashKey = explicitHashKey;
+  out.acceptedAtMs = acceptedAtMs;
+  out.dataStart = offset;
+  out.dataEnd = end;
+  out.size = countKeyBytes ? end - offset + partitionKeyBytes : end - offset;
 }

@@ -23,7 +23,7 @@ import { Batcher } from './batcher.js';
 import { DeadLetterFile, ReportOnlyDeadLetters, type DeadLetterSink } from './dead-letter.js';
 import { FlushTimeoutError, ProducerClosedError, ProducerOptionsError } from './errors.js';
 import type { ProducerEventMap } from './events.js';
-import { ShardRouter, singleLaneRouter } from './lanes.js';
+import { ShardRouter, SingleLaneRouter } from './lanes.js';
 import { nonNegative, positiveInteger, PRODUCER_DEFAULTS, resolveSink, type ProducerOptions, type ResolvedSink } from './options.js';
 import { Parking } from './parking.js';
 import { PutGate } from './put-gate.js';
@@ -198,21 +198,21 @@ export class Producer extends EventEmitter<ProducerEventMap> {
       maxEntries: sink.maxEntries,
       maxRequestBytes: sink.maxRequestBytes,
       targetRequestBytes: Math.min(sink.maxRequestBytes, PRODUCER_DEFAULTS.targetRequestBytes),
-      aggregate: sink.aggregate,
-      maxAggregateBytes: sink.maxAggregateBytes,
-      maxAggregateRecords: sink.maxAggregateRecords,
-      maxRecordBytes: sink.maxRecordBytes,
       lingerMs,
       keyOrder: perKey && sink.kind === 'kinesis',
       oneInFlightPerLane: perKey,
     };
+    const aggregation = sink.aggregate
+      ? { maxAggregateBytes: sink.maxAggregateBytes, maxRecordsPerAggregate: sink.maxAggregateRecords, maxRecordBytes: sink.maxRecordBytes }
+      : undefined;
     this.#counters.recovered = spool.stats().entries;
     const maxHeldBytes = positiveInteger('maxHeldBytes', options.maxHeldBytes, PRODUCER_DEFAULTS.maxHeldBytes);
     this.#sender = new Sender({
       spool,
       transport: this.#transport,
       batcher: new Batcher(limits, limiter),
-      router: this.#router ?? singleLaneRouter,
+      router: this.#router ?? new SingleLaneRouter(),
+      aggregation,
       refresher,
       limiter,
       policy,

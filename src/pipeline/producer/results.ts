@@ -1,25 +1,28 @@
 /**
- * Reading what happened to a request, and deciding each record's fate; the sender carries it out.
+ * Reading what happened to a request, and deciding each entry's fate; the sender carries it out.
  *
  * - A stored entry acknowledges every user record inside (an aggregate acks all of them), unless it
  *   is an aggregate that landed on a shard other than the one its records were routed to: KCL would
- *   drop the sub-records outside that shard's range, so they are all sent again (possible
- *   duplicates, counted) and the shard map is refreshed (reference/kds.md §2.2).
- * - A failed entry re-queues only its own records (never the stored ones), grouped by error code so
- *   each group gets one retry decision (backoff, budget) instead of one per record.
+ *   drop the sub-records outside that shard's range, so they are all sent again, routed anew
+ *   (possible duplicates, counted), and the shard map is refreshed (reference/kds.md §2.2).
+ * - A failed entry is sent again, and only it (never the stored ones); failed entries are grouped
+ *   by error code so each group gets one retry decision (backoff, budget) instead of one per entry.
  * - A request-level failure is classified once (retry/classify.ts): throttling and transient errors
- *   retry the whole request's records; configuration errors are handed back for parking (parking.ts).
+ *   retry the whole request's entries; configuration errors are handed back for parking (parking.ts).
  */
 import { classifyError, classifyRecordErrorCode, type Classification } from '../../retry/classify.js';
 import type { BuiltRequest } from './batcher.js';
-import type { PendingRecord } from './pending.js';
+import type { SendEntry } from './entry.js';
 import type { EntryOutcome } from './transport.js';
 
 export interface ResultActions {
-  /** The records are stored: acknowledge them. `entries`: Kinesis/Firehose records they travelled in. */
-  deliver(records: PendingRecord[], entries: number): void;
-  /** Send again after a backoff. `possibleDuplicates`: the service may have stored them already. */
-  retry(records: PendingRecord[], classification: Classification, possibleDuplicates: boolean): void;
+  /** The entries are stored: acknowledge their records. */
+  deliver(entries: SendEntry[]): void;
+  /**
+   * Send again after a backoff. `possibleDuplicates`: the service may have stored them already.
+   * `reroute`: route their records again (the shard map was wrong) instead of re-sending the entries as they are.
+   */
+  retry(entries: SendEntry[], classification: Classification, possibleDuplicates: boolean, reroute?: boolean): void;
   /** The shard refused entries for throughput: slow that shard down. */
   throttled(shardId: string | undefined, entries: number): void;
   /** A result contradicts the shard map. */
@@ -29,10 +32,9 @@ export interface ResultActions {
 const WRONG_SHARD: Classification = Object.freeze({ errorClass: 'transient', code: 'WrongShard', isTimeout: false, recognized: true });
 
 export function applyOutcomes(request: BuiltRequest, outcomes: readonly EntryOutcome[], actions: ResultActions): void {
-  const delivered: PendingRecord[] = [];
-  let deliveredEntries = 0;
-  const wrongShard: PendingRecord[] = [];
-  const failed = new Map<string, { classification: Classification; records: PendingRecord[] }>();
+  const delivered: SendEntry[] = [];
+  const wrongShard: SendEntry[] = [];
+  const failed = new Map<string, { classification: Classification; entries: SendEntry[] }>();
   let mapStale = false;
 
   for (let i = 0; i < request.entries.length; i++) {
@@ -43,45 +45,43 @@ export function applyOutcomes(request: BuiltRequest, outcomes: readonly EntryOut
       if (predicted !== undefined && outcome.shardId !== undefined && outcome.shardId !== predicted) {
         mapStale = true;
         if (entry.aggregated) {
-          for (const record of entry.records) wrongShard.push(record);
+          wrongShard.push(entry);
           continue;
         }
       }
-      for (const record of entry.records) delivered.push(record);
-      deliveredEntries += 1;
+      delivered.push(entry);
       continue;
     }
     const classification = classifyRecordErrorCode(outcome.errorCode);
     if (classification.errorClass === 'throttled') actions.throttled(entry.lane.shardId, 1);
     let group = failed.get(classification.code);
-    if (group === undefined) failed.set(classification.code, (group = { classification, records: [] }));
-    for (const record of entry.records) group.records.push(record);
+    if (group === undefined) failed.set(classification.code, (group = { classification, entries: [] }));
+    group.entries.push(entry);
   }
 
   if (mapStale) actions.shardMapStale();
-  if (delivered.length > 0) actions.deliver(delivered, deliveredEntries);
-  if (wrongShard.length > 0) actions.retry(wrongShard, WRONG_SHARD, true);
-  for (const { classification, records } of failed.values()) actions.retry(records, classification, false);
+  if (delivered.length > 0) actions.deliver(delivered);
+  if (wrongShard.length > 0) actions.retry(wrongShard, WRONG_SHARD, true, true);
+  for (const { classification, entries } of failed.values()) actions.retry(entries, classification, false);
 }
 
 /** What a request-level failure means for the sender: retried already, or a configuration error to park on. */
 export type RequestErrorVerdict =
   | { readonly kind: 'retried'; readonly classification: Classification }
-  | { readonly kind: 'configuration'; readonly classification: Classification; readonly records: PendingRecord[]; readonly message: string };
+  | { readonly kind: 'configuration'; readonly classification: Classification; readonly entries: SendEntry[]; readonly message: string };
 
 export function applyRequestError(request: BuiltRequest, error: unknown, actions: ResultActions): RequestErrorVerdict {
   const classification = classifyError(error);
-  const records: PendingRecord[] = [];
-  for (const entry of request.entries) for (const record of entry.records) records.push(record);
+  const entries = [...request.entries];
   if (classification.errorClass === 'configuration' || classification.errorClass === 'fatal-record') {
-    return { kind: 'configuration', classification, records, message: errorMessage(error) };
+    return { kind: 'configuration', classification, entries, message: errorMessage(error) };
   }
   if (classification.errorClass === 'throttled') {
     const shards = new Map<string | undefined, number>();
     for (const entry of request.entries) shards.set(entry.lane.shardId, (shards.get(entry.lane.shardId) ?? 0) + 1);
-    for (const [shardId, entries] of shards) actions.throttled(shardId, entries);
+    for (const [shardId, count] of shards) actions.throttled(shardId, count);
   }
-  actions.retry(records, classification, mayHaveBeenStored(error, classification));
+  actions.retry(entries, classification, mayHaveBeenStored(error, classification));
   return { kind: 'retried', classification };
 }
 

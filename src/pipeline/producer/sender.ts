@@ -1,22 +1,25 @@
 /**
- * The sender: reads records from the spool, routes them to lanes (one per predicted shard), builds
- * requests (batcher.ts) under the linger time and every limit, and keeps a bounded number in flight.
- * What happens to each record once its request is answered (acknowledged, re-queued after a backoff,
+ * The sender: reads records from the spool, routes them to lanes (one per predicted shard), where
+ * they are packed into entries at once (KPL aggregates per shard, lanes.ts), builds requests
+ * (batcher.ts) under the linger time and every limit, and keeps a bounded number in flight. What
+ * happens to each entry once its request is answered (acknowledged, re-queued after a backoff,
  * dead-lettered) is settler.ts.
  *
- * One loop, one coarse timer (the injected Sleep), no per-record timers or promises. The loop sleeps
- * until the earliest of: new spool entries, a response, a lane's linger or rate-limit deadline, a
- * retry coming due, a parked re-check, a shard map refresh, flush() or close().
+ * One loop, one coarse timer (the injected Sleep), no per-record timers, promises or objects: the
+ * spool hands each record's bytes to a visitor that copies them into its lane's open aggregate.
+ * The loop sleeps until the earliest of: new spool entries, a response, a lane's linger or
+ * rate-limit deadline, a retry coming due, a parked re-check, a shard map refresh, flush() or close().
  *
  * Memory is bounded whatever the backlog: at most `maxHeldRecords` / `maxHeldBytes` are read ahead
  * (queued, in flight or waiting to retry); the rest waits on disk.
  */
 import type { Sleep } from '../../core/clock.js';
 import { KedgeError } from '../../core/errors.js';
-import type { SpoolEntry } from '../../spool/types.js';
+import type { AggregateBuilderOptions } from '../aggregation/aggregate-builder.js';
 import type { Batcher, BuiltRequest } from './batcher.js';
-import { decodeRecord } from './envelope.js';
-import { LaneSet, type Router } from './lanes.js';
+import { entryRecords, type SendEntry } from './entry.js';
+import { EnvelopeFields, readEnvelope } from './envelope.js';
+import { LaneSet, type Lane, type Router } from './lanes.js';
 import type { PendingRecord } from './pending.js';
 import { errorMessage } from './results.js';
 import { RetryQueue } from './retry-queue.js';
@@ -26,6 +29,8 @@ import { BACKGROUND_RETRY_MS, Settler, type SettlerOptions } from './settler.js'
 export interface SenderOptions extends SettlerOptions {
   readonly batcher: Batcher;
   readonly router: Router;
+  /** KPL aggregation limits for lanes of a known shard; undefined: every record is an entry of its own. */
+  readonly aggregation: AggregateBuilderOptions | undefined;
   readonly sleep: Sleep;
   readonly lingerMs: number;
   readonly maxEntries: number;
@@ -38,14 +43,13 @@ export interface SenderOptions extends SettlerOptions {
   readonly maxHeldBytes: number;
   readonly readBatchBytes: number;
   readonly maxRecordBytes: number;
-  readonly kind: 'kinesis' | 'firehose';
 }
 
 const READ_BATCH_ENTRIES = 2_000;
 
 export class Sender {
   readonly #o: SenderOptions;
-  readonly #lanes = new LaneSet();
+  readonly #lanes: LaneSet;
   readonly #retries = new RetryQueue();
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -59,12 +63,19 @@ export class Sender {
   #wake: (() => void) | undefined;
   #wakePending = false;
   #loop: Promise<void> | undefined;
+  /** Reading state shared with the visitor: one object reused for every record read. */
+  readonly #fields = new EnvelopeFields();
+  #expect = 0;
+  #readAtMs = 0;
+  readonly #visit = (seq: number, buf: Buffer, start: number, end: number): void => this.#admit(seq, buf, start, end);
 
   constructor(options: SenderOptions) {
     this.#o = options;
+    this.#lanes = new LaneSet(options.router, options.aggregation);
     this.#readNext = options.spool.stats().ackedThrough + 1;
     this.#settler = new Settler(options, this.#retries, {
-      requeue: (records, notBeforeMs) => this.#enqueueFront(records, notBeforeMs),
+      requeue: (entries, notBeforeMs, reroute) => this.#requeue(entries, notBeforeMs, reroute),
+      requeueRecords: (records, notBeforeMs) => this.#requeueRecords(records, notBeforeMs),
       track: (task) => this.#track(task),
       wakeUp: () => this.#wakeUp(),
       emitError: (error) => this.#emitError(error),
@@ -178,74 +189,104 @@ export class Sender {
     if (!this.#roomToRead()) return false;
     const spool = this.#o.spool;
     if (spool.stats().nextSeq <= this.#readNext) return false;
-    const result = await spool.read(this.#readNext, {
-      maxEntries: Math.min(READ_BATCH_ENTRIES, this.#o.maxHeldRecords - this.#settler.heldRecords),
-      maxBytes: Math.max(1, Math.min(this.#o.readBatchBytes, this.#o.maxHeldBytes - this.#settler.heldBytes)),
-    });
+    this.#expect = this.#readNext;
+    this.#readAtMs = this.#o.clock.now();
+    const next = await spool.scan(
+      this.#readNext,
+      {
+        maxEntries: Math.min(READ_BATCH_ENTRIES, this.#o.maxHeldRecords - this.#settler.heldRecords),
+        maxBytes: Math.max(1, Math.min(this.#o.readBatchBytes, this.#o.maxHeldBytes - this.#settler.heldBytes)),
+      },
+      this.#visit,
+    );
     if (this.#stopping) return false;
-    let expect = this.#readNext;
-    const now = this.#o.clock.now();
-    for (const entry of result.entries) {
-      // Seqs the reader skipped were found corrupt (the spool counted them): settle them so the mark moves on.
-      if (entry.seq > expect) spool.ack(expect, entry.seq - 1);
-      expect = entry.seq + 1;
-      this.#admit(entry, now);
-    }
-    if (result.next > expect) spool.ack(expect, result.next - 1);
-    const moved = result.next !== this.#readNext;
-    this.#readNext = result.next;
+    // Seqs the reader skipped at the end were found corrupt (the spool counted them): settle them so the mark moves on.
+    if (next > this.#expect) spool.ack(this.#expect, next - 1);
+    const moved = next !== this.#readNext;
+    this.#readNext = next;
     this.checkAckWaiters();
     return moved;
   }
 
-  #admit(entry: SpoolEntry, now: number): void {
-    let record: PendingRecord;
+  /** One record read from the spool (the scan's visitor): decode, check, and copy into its lane. */
+  #admit(seq: number, buf: Buffer, start: number, end: number): void {
+    const spool = this.#o.spool;
+    // Seqs the reader skipped were found corrupt (the spool counted them): settle them so the mark moves on.
+    if (seq > this.#expect) spool.ack(this.#expect, seq - 1);
+    this.#expect = seq + 1;
+    const now = this.#readAtMs;
+    const fields = this.#fields;
+    fields.seq = seq;
     try {
-      record = decodeRecord(entry.payload, entry.seq, this.#o.kind === 'kinesis', now);
+      readEnvelope(buf, start, end, this.#o.kind === 'kinesis', fields);
     } catch (error) {
-      const raw = { seq: entry.seq, data: entry.payload, partitionKey: '', explicitHashKey: undefined, size: entry.payload.length, acceptedAtMs: 0, attempts: 0, queuedAtMs: now };
-      this.#settler.hold(raw);
+      const data = Buffer.from(buf.subarray(start, end));
+      const raw = { seq, data, partitionKey: '', explicitHashKey: undefined, size: data.length, acceptedAtMs: 0, attempts: 0, queuedAtMs: now };
+      this.#settler.hold(raw.size);
       this.#settler.deadLetter([raw], errorMessage(error), (error as { code?: string }).code ?? 'SPOOL_ENVELOPE_INVALID');
       return;
     }
-    this.#settler.hold(record);
-    if (record.size > this.#o.maxRecordBytes) {
+    this.#settler.hold(fields.size);
+    if (fields.size > this.#o.maxRecordBytes) {
       this.#settler.deadLetter(
-        [record],
-        `Record of ${record.size} bytes is larger than this sink's maxRecordBytes (${this.#o.maxRecordBytes}); it was accepted under other limits.`,
+        [this.#recordOf(fields, buf, now)],
+        `Record of ${fields.size} bytes is larger than this sink's maxRecordBytes (${this.#o.maxRecordBytes}); it was accepted under other limits.`,
         'RECORD_TOO_LARGE',
       );
-    } else if (now - record.acceptedAtMs >= this.#o.recordTtlMs) {
-      this.#settler.deadLetter([record], `Record TTL of ${this.#o.recordTtlMs} ms passed before it could be sent.`, 'RECORD_EXPIRED');
+    } else if (now - fields.acceptedAtMs >= this.#o.recordTtlMs) {
+      this.#settler.deadLetter([this.#recordOf(fields, buf, now)], `Record TTL of ${this.#o.recordTtlMs} ms passed before it could be sent.`, 'RECORD_EXPIRED');
     } else {
-      this.#enqueue(record);
+      this.#lanes.add(fields, buf, fields.dataStart, fields.dataEnd, this.#routedGeneration, now);
     }
   }
 
-  #enqueue(record: PendingRecord): void {
-    const choice = this.#o.router.route(record);
-    this.#lanes.push(this.#lanes.laneFor(choice.key, choice.shardId), record);
+  /** A record that will not be sent, as an object of its own (rare paths). */
+  #recordOf(fields: EnvelopeFields, buf: Buffer, now: number): PendingRecord {
+    return {
+      seq: fields.seq,
+      data: Buffer.from(buf.subarray(fields.dataStart, fields.dataEnd)),
+      partitionKey: fields.partitionKey,
+      explicitHashKey: fields.explicitHashKey,
+      size: fields.size,
+      acceptedAtMs: fields.acceptedAtMs,
+      attempts: 0,
+      queuedAtMs: now,
+    };
   }
 
-  /** Puts records back at the front of their lanes (retries go before newer records). */
-  #enqueueFront(records: readonly PendingRecord[], notBeforeMs = 0): void {
-    const byLane = new Map<string, { shardId: string | undefined; records: PendingRecord[] }>();
-    for (const record of records) {
-      const choice = this.#o.router.route(record);
-      let group = byLane.get(choice.key);
-      if (group === undefined) byLane.set(choice.key, (group = { shardId: choice.shardId, records: [] }));
-      group.records.push(record);
+  /** Puts entries back at the front of their lanes (retries go before newer entries). */
+  #requeue(entries: readonly SendEntry[], notBeforeMs = 0, reroute = false): void {
+    const again: PendingRecord[] = [];
+    const byLane = new Map<Lane, SendEntry[]>();
+    for (const entry of entries) {
+      // Built for another shard map, or known to be on the wrong shard: its records are routed anew.
+      if (reroute || entry.generation !== this.#routedGeneration) {
+        for (const record of entryRecords(entry, this.#o.kind === 'kinesis')) again.push(record);
+        continue;
+      }
+      const lane = this.#lanes.laneFor(entry.lane.key, entry.lane.shardId);
+      let group = byLane.get(lane);
+      if (group === undefined) byLane.set(lane, (group = []));
+      group.push(entry);
     }
-    for (const [key, group] of byLane) {
-      const lane = this.#lanes.laneFor(key, group.shardId);
-      this.#lanes.unshift(lane, group.records);
+    for (const [lane, group] of byLane) {
+      this.#lanes.unshift(lane, group);
+      if (notBeforeMs > lane.notBeforeMs) lane.notBeforeMs = notBeforeMs;
+    }
+    if (again.length > 0) this.#requeueRecords(again, notBeforeMs);
+  }
+
+  #requeueRecords(records: readonly PendingRecord[], notBeforeMs = 0): void {
+    for (const lane of this.#lanes.addFront(records, this.#routedGeneration)) {
       if (notBeforeMs > lane.notBeforeMs) lane.notBeforeMs = notBeforeMs;
     }
   }
 
   #releaseRetries(now: number): void {
-    const due = this.#retries.releaseDue(now);
-    if (due.length > 0) this.#enqueueFront(due);
+    for (const item of this.#retries.releaseDue(now)) {
+      if (item.entries.length > 0) this.#requeue(item.entries, 0, item.reroute);
+      if (item.records.length > 0) this.#requeueRecords(item.records);
+    }
   }
 
   #startShardMapRefresh(): void {
@@ -259,7 +300,9 @@ export class Sender {
     if (refresher === undefined || refresher.generation === this.#routedGeneration) return;
     if (this.#o.perKey && this.#inFlight > 0) return;
     this.#routedGeneration = refresher.generation;
-    for (const record of this.#lanes.drainAll()) this.#enqueue(record);
+    const records: PendingRecord[] = [];
+    for (const entry of this.#lanes.drainAll(this.#routedGeneration)) for (const record of entryRecords(entry, this.#o.kind === 'kinesis')) records.push(record);
+    if (records.length > 0) this.#requeueRecords(records);
     const shardIds = [...this.#lanes.all()].map((lane) => lane.key);
     this.#o.limiter?.retainOnly(shardIds);
   }
@@ -274,7 +317,7 @@ export class Sender {
       // One probe at a time, when the re-check is due.
       if (this.#probeInFlight || this.#lanes.records === 0) return wakeAtMs;
       if (now < parking.nextCheckAtMs) return Math.min(wakeAtMs, parking.nextCheckAtMs);
-      const built = this.#o.batcher.build(this.#lanes, now, true);
+      const built = this.#o.batcher.build(this.#lanes, now, true, this.#routedGeneration);
       if (built.request === undefined) return Math.min(wakeAtMs, built.wakeAtMs);
       this.#send(built.request, true);
       return wakeAtMs;
@@ -291,7 +334,7 @@ export class Sender {
           break;
         }
       }
-      const built = this.#o.batcher.build(this.#lanes, now, force);
+      const built = this.#o.batcher.build(this.#lanes, now, force, this.#routedGeneration);
       wakeAtMs = Math.min(wakeAtMs, built.wakeAtMs);
       if (built.request === undefined) break;
       this.#send(built.request, false);
@@ -319,7 +362,7 @@ export class Sender {
   #send(request: BuiltRequest, isProbe: boolean): void {
     const lanes = new Set(request.entries.map((entry) => entry.lane));
     for (const lane of lanes) lane.inFlight += 1;
-    for (const entry of request.entries) for (const record of entry.records) record.attempts += 1;
+    for (const entry of request.entries) entry.attempts += 1;
     this.#inFlight += 1;
     if (isProbe) this.#probeInFlight = true;
     this.#o.counters.requestsSent += 1;

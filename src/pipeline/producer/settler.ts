@@ -1,8 +1,8 @@
 /**
- * Settling records once a request's outcome is known (results.ts decides each record's fate, this
- * carries it out): acknowledged in the spool once its entry is stored, re-queued after a backoff if
- * its entry failed, dead-lettered with a reason if it can never be delivered, or handed to parking
- * on a configuration error.
+ * Settling records once a request's outcome is known (results.ts decides each entry's fate, this
+ * carries it out): acknowledged in the spool once their entry is stored, the entry re-queued after a
+ * backoff if it failed, records dead-lettered with a reason if they can never be delivered, or the
+ * entries handed to parking on a configuration error.
  *
  * It also keeps the read-ahead count (records and bytes read from the spool and not yet settled) and
  * the flush() waiters, because both move exactly when records are acknowledged. Where records go
@@ -16,6 +16,7 @@ import type { Spool } from '../../spool/types.js';
 import type { ShardRateLimiter } from '../rate-limiter.js';
 import type { BuiltRequest } from './batcher.js';
 import type { DeadLetterSink } from './dead-letter.js';
+import { entryRecords, type SendEntry } from './entry.js';
 import type { Emit } from './events.js';
 import type { Parking } from './parking.js';
 import type { PendingRecord } from './pending.js';
@@ -39,12 +40,18 @@ export interface SettlerOptions {
   readonly emit: Emit;
   readonly perKey: boolean;
   readonly recordTtlMs: number;
+  readonly kind: 'kinesis' | 'firehose';
 }
 
 /** What settling needs from the sender's loop. */
 export interface SettlerHost {
-  /** Puts records back at the front of their lanes; a lane is held back until `notBeforeMs`. */
-  requeue(records: readonly PendingRecord[], notBeforeMs?: number): void;
+  /**
+   * Puts entries back at the front of their lanes (with `reroute`, their records routed again); a lane
+   * is held back until `notBeforeMs`.
+   */
+  requeue(entries: readonly SendEntry[], notBeforeMs?: number, reroute?: boolean): void;
+  /** Routes records again into new entries at the front of their lanes; a lane is held back until `notBeforeMs`. */
+  requeueRecords(records: readonly PendingRecord[], notBeforeMs?: number): void;
   /** Keeps a background promise so stop() can wait for it. */
   track(task: Promise<unknown>): void;
   wakeUp(): void;
@@ -83,9 +90,9 @@ export class Settler implements ResultActions {
   }
 
   /** Counts a record read from the spool until it is acknowledged (the read-ahead bound). */
-  hold(record: PendingRecord): void {
+  hold(size: number): void {
     this.#heldRecords += 1;
-    this.#heldBytes += record.size;
+    this.#heldBytes += size;
   }
 
   // ── flush() waiters ──────────────────────────────────────────────────────────────────────────
@@ -130,15 +137,15 @@ export class Settler implements ResultActions {
   /** A request failed as a whole (the sender has already left out the failures of closing). */
   onRequestError(request: BuiltRequest, error: unknown, isProbe: boolean): void {
     const verdict = applyRequestError(request, error, this);
-    if (verdict.kind === 'configuration') this.#onConfigurationError(verdict.records, verdict.classification, verdict.message, isProbe);
+    if (verdict.kind === 'configuration') this.#onConfigurationError(verdict.entries, verdict.classification, verdict.message, isProbe);
   }
 
-  #onConfigurationError(records: PendingRecord[], classification: Classification, message: string, isProbe: boolean): void {
+  #onConfigurationError(entries: SendEntry[], classification: Classification, message: string, isProbe: boolean): void {
     const parking = this.#o.parking;
-    records = this.#withoutExpired(records, classification.code);
+    entries = this.#withoutExpired(entries, classification.code);
     // Requests that were already in flight when the first one parked us are not checks of their own.
     if (parking.state === 'parked' && !isProbe) {
-      this.#host.requeue(records);
+      this.#host.requeue(entries);
       return;
     }
     const before = parking.state;
@@ -146,14 +153,14 @@ export class Settler implements ResultActions {
     const info = parking.info!;
     if (verdict === 'dead-letter') {
       const seconds = Math.round((this.#o.clock.now() - info.sinceMs) / 1000);
-      this.deadLetter(
-        records,
+      this.deadLetterEntries(
+        entries,
         `${this.#o.transport.describe()} answered ${classification.code} (${message}) for ${info.checks} checks over ${seconds} s; ` +
           'dead-lettered instead of retried forever.',
         classification.code,
       );
     } else {
-      this.#host.requeue(records);
+      this.#host.requeue(entries);
     }
     if (verdict === 'park' || before !== parking.state) {
       this.#o.emit('parked', { state: parking.state, code: info.code, message: info.message, checks: info.checks, sinceMs: info.sinceMs, nextCheckAtMs: info.nextCheckAtMs });
@@ -162,20 +169,22 @@ export class Settler implements ResultActions {
 
   // ── settling records (ResultActions) ─────────────────────────────────────────────────────────
 
-  deliver(records: PendingRecord[], entries: number): void {
-    this.#acknowledge(records);
-    this.#o.counters.delivered += records.length;
-    this.#o.counters.deliveredEntries += entries;
-    this.#o.emit('delivered', { records: records.length, entries });
+  deliver(entries: SendEntry[]): void {
+    let records = 0;
+    for (const entry of entries) records += entry.count;
+    this.#acknowledgeEntries(entries);
+    this.#o.counters.delivered += records;
+    this.#o.counters.deliveredEntries += entries.length;
+    this.#o.emit('delivered', { records, entries: entries.length });
   }
 
-  retry(records: PendingRecord[], classification: Classification, possibleDuplicates: boolean): void {
+  retry(entries: SendEntry[], classification: Classification, possibleDuplicates: boolean, reroute = false): void {
     const now = this.#o.clock.now();
-    if (possibleDuplicates) this.#o.counters.possibleDuplicates += records.length;
-    const live = this.#withoutExpired(records, classification.code);
+    if (possibleDuplicates) this.#o.counters.possibleDuplicates += countRecords(entries);
+    const live = this.#withoutExpired(entries, classification.code);
     if (live.length === 0) return;
     let retriesSoFar = 0;
-    for (const record of live) if (record.attempts - 1 > retriesSoFar) retriesSoFar = record.attempts - 1;
+    for (const entry of live) if (entry.attempts - 1 > retriesSoFar) retriesSoFar = entry.attempts - 1;
     const decision = this.#o.policy.decide({ classification, retriesSoFar });
     let delayMs: number;
     if (decision.retry) {
@@ -184,25 +193,39 @@ export class Settler implements ResultActions {
       // Keep the data; wait until the budget affords a retry.
       delayMs = decision.waitMs ?? BACKGROUND_RETRY_MS;
     } else {
-      this.deadLetter(live, `Gave up after ${retriesSoFar + 1} attempts (${decision.reason}); the last one failed with ${classification.code}.`, 'ATTEMPTS_EXHAUSTED');
+      this.deadLetterEntries(live, `Gave up after ${retriesSoFar + 1} attempts (${decision.reason}); the last one failed with ${classification.code}.`, 'ATTEMPTS_EXHAUSTED');
       return;
     }
-    this.#o.counters.retried += live.length;
-    this.#o.emit('retried', { records: live.length, code: classification.code, errorClass: classification.errorClass, delayMs, possibleDuplicates });
-    for (const record of live) record.data = ownCopy(record.data);
-    this.#schedule(live, now + delayMs);
+    const records = countRecords(live);
+    this.#o.counters.retried += records;
+    this.#o.emit('retried', { records, code: classification.code, errorClass: classification.errorClass, delayMs, possibleDuplicates });
+    this.#schedule(live, now + delayMs, reroute);
   }
 
-  /** Dead-letters the records whose TTL has passed (RECORD_EXPIRED) and returns the others. */
-  #withoutExpired(records: PendingRecord[], lastError: string): PendingRecord[] {
-    if (!Number.isFinite(this.#o.recordTtlMs)) return records;
+  /**
+   * Dead-letters the records whose TTL has passed (RECORD_EXPIRED) and returns the entries that hold
+   * none; the live records of a partly expired entry go back to their lanes in new entries.
+   */
+  #withoutExpired(entries: SendEntry[], lastError: string): SendEntry[] {
+    const ttl = this.#o.recordTtlMs;
+    if (!Number.isFinite(ttl)) return entries;
     const now = this.#o.clock.now();
-    const live: PendingRecord[] = [];
+    const live: SendEntry[] = [];
     const expired: PendingRecord[] = [];
-    for (const record of records) (now - record.acceptedAtMs >= this.#o.recordTtlMs ? expired : live).push(record);
-    if (expired.length > 0) {
-      this.deadLetter(expired, `Record TTL of ${this.#o.recordTtlMs} ms passed; the last attempt failed with ${lastError}.`, 'RECORD_EXPIRED');
+    const survivors: PendingRecord[] = [];
+    for (const entry of entries) {
+      let oldest = Number.POSITIVE_INFINITY;
+      for (let i = entry.count; i < 2 * entry.count; i++) if (entry.meta[i]! < oldest) oldest = entry.meta[i]!;
+      if (now - oldest < ttl) {
+        live.push(entry);
+        continue;
+      }
+      for (const record of entryRecords(entry, this.#o.kind === 'kinesis')) (now - record.acceptedAtMs >= ttl ? expired : survivors).push(record);
     }
+    if (expired.length > 0) {
+      this.deadLetter(expired, `Record TTL of ${ttl} ms passed; the last attempt failed with ${lastError}.`, 'RECORD_EXPIRED');
+    }
+    if (survivors.length > 0) this.#host.requeueRecords(survivors);
     return live;
   }
 
@@ -215,10 +238,22 @@ export class Settler implements ResultActions {
     this.#o.refresher?.invalidate();
   }
 
-  /** Per-key: the lane waits (nothing of it may overtake). Otherwise: the records wait aside, the lane flows. */
-  #schedule(records: readonly PendingRecord[], dueAtMs: number): void {
-    if (this.#o.perKey) this.#host.requeue(records, dueAtMs);
-    else this.#retries.add(records, dueAtMs);
+  /** Per-key: the lane waits (nothing of it may overtake). Otherwise: the entries wait aside, the lane flows. */
+  #schedule(entries: readonly SendEntry[], dueAtMs: number, reroute: boolean): void {
+    if (this.#o.perKey) this.#host.requeue(entries, dueAtMs, reroute);
+    else this.#retries.add({ dueAtMs, entries, reroute, records: [] });
+  }
+
+  #scheduleRecords(records: readonly PendingRecord[], dueAtMs: number): void {
+    if (this.#o.perKey) this.#host.requeueRecords(records, dueAtMs);
+    else this.#retries.add({ dueAtMs, entries: [], reroute: false, records });
+  }
+
+  /** Dead-letters every record of the entries (deadLetter). */
+  deadLetterEntries(entries: readonly SendEntry[], reason: string, code: string): void {
+    const records: PendingRecord[] = [];
+    for (const entry of entries) for (const record of entryRecords(entry, this.#o.kind === 'kinesis')) records.push(record);
+    this.deadLetter(records, reason, code);
   }
 
   /** Acknowledged only once the dead-letter line is durable, so a record is never just lost. */
@@ -233,23 +268,43 @@ export class Settler implements ResultActions {
       (error: unknown) => {
         // Not written: nothing is acknowledged; try the records again later (they may be delivered, or dead-lettered then).
         this.#host.emitError(new KedgeError('DEAD_LETTER_WRITE_FAILED', `Writing ${records.length} records to the dead-letter file ${sink.path ?? ''} failed: ${errorMessage(error)}`, { cause: error }));
-        this.#schedule(records, this.#o.clock.now() + BACKGROUND_RETRY_MS);
+        this.#scheduleRecords(records, this.#o.clock.now() + BACKGROUND_RETRY_MS);
         this.#host.wakeUp();
       },
     );
     this.#host.track(task);
   }
 
-  /** Acknowledges the records' seqs in the spool, as runs of consecutive seqs (one ack call per run). */
-  #acknowledge(records: readonly PendingRecord[]): void {
-    const n = records.length;
-    if (n === 0) return;
-    const seqs = new Float64Array(n);
+  #acknowledgeEntries(entries: readonly SendEntry[]): void {
+    let n = 0;
     let bytes = 0;
-    for (let i = 0; i < n; i++) {
+    for (const entry of entries) {
+      n += entry.count;
+      bytes += entry.recordBytes;
+    }
+    const seqs = new Float64Array(n);
+    let at = 0;
+    for (const entry of entries) {
+      seqs.set(entry.meta.subarray(0, entry.count), at);
+      at += entry.count;
+    }
+    this.#acknowledgeSeqs(seqs, bytes);
+  }
+
+  #acknowledge(records: readonly PendingRecord[]): void {
+    const seqs = new Float64Array(records.length);
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
       seqs[i] = records[i]!.seq;
       bytes += records[i]!.size;
     }
+    this.#acknowledgeSeqs(seqs, bytes);
+  }
+
+  /** Acknowledges the seqs in the spool, as runs of consecutive seqs (one ack call per run). */
+  #acknowledgeSeqs(seqs: Float64Array, bytes: number): void {
+    const n = seqs.length;
+    if (n === 0) return;
     seqs.sort();
     const spool = this.#o.spool;
     let start = seqs[0]!;
@@ -270,12 +325,12 @@ export class Settler implements ResultActions {
   }
 }
 
-function closedError(): KedgeError {
-  return new KedgeError('PRODUCER_CLOSED', 'The producer closed before these records were delivered; a disk spool keeps them for the next start.');
+function countRecords(entries: readonly SendEntry[]): number {
+  let n = 0;
+  for (const entry of entries) n += entry.count;
+  return n;
 }
 
-/** A copy that owns its memory, so a retried record no longer pins the spool read buffer it came from. */
-function ownCopy(data: Uint8Array): Uint8Array {
-  if (data.byteOffset === 0 && data.buffer.byteLength === data.byteLength) return data;
-  return new Uint8Array(data);
+function closedError(): KedgeError {
+  return new KedgeError('PRODUCER_CLOSED', 'The producer closed before these records were delivered; a disk spool keeps them for the next start.');
 }
