@@ -5,8 +5,10 @@
  * partial-success API, and the AWS SDK never retries the failed entries of an HTTP 200, so the
  * outcome of every entry is handed back for the sender to re-send only those that failed.
  */
-import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { HttpRequest } from '@smithy/protocol-http';
 import { SinkResponseMismatchError } from './errors.js';
+import { putRecordsBody } from './put-records-body.js';
 import { withRequestTimeout } from './request-timeout.js';
 
 /** One PutRecords entry: a raw user record, or a KPL aggregate (partition key "a", EHK set). */
@@ -32,15 +34,20 @@ export async function putRecords(
   entries: readonly KinesisPutEntry[],
   signal?: AbortSignal,
 ): Promise<KinesisEntryOutcome[]> {
-  const records: PutRecordsRequestEntry[] = new Array<PutRecordsRequestEntry>(entries.length);
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    records[i] =
-      entry.explicitHashKey === undefined
-        ? { Data: entry.data, PartitionKey: entry.partitionKey }
-        : { Data: entry.data, PartitionKey: entry.partitionKey, ExplicitHashKey: entry.explicitHashKey };
-  }
-  const command = new PutRecordsCommand({ StreamName: target.streamName, Records: records });
+  // The SDK serializes an empty Records list (cheap) and the middleware below swaps in our body before
+  // the request is signed: the SDK still resolves the endpoint, signs, sends and parses the answer.
+  const body = putRecordsBody(target.streamName, entries);
+  const command = new PutRecordsCommand({ StreamName: target.streamName, Records: [] });
+  command.middlewareStack.add(
+    (next) => (args) => {
+      if (HttpRequest.isInstance(args.request)) {
+        args.request.body = body;
+        args.request.headers['content-length'] = String(body.length);
+      }
+      return next(args);
+    },
+    { step: 'build', priority: 'high', name: 'kedgePutRecordsBody' },
+  );
   const output = await withRequestTimeout('PutRecords', target.requestTimeoutMs, signal, (abortSignal) => client.send(command, { abortSignal }));
   return readOutcomes(entries.length, output.Records ?? []);
 }
