@@ -1,5 +1,6 @@
 import { AnnexBSplitter } from './annexb-splitter.js';
 import { H264Error } from './errors.js';
+import { InputWindow, type RetainedViews } from './input-window.js';
 import { isBSlice, isVclSlice, makeNalUnit, NalType, startsNewPicture, type NalUnit } from './nal.js';
 import { SEI_RECOVERY_POINT, seiPayloadTypes } from './sei.js';
 import { parsePpsIds, parseSps, type SpsInfo } from './sps.js';
@@ -113,6 +114,16 @@ export class AccessUnitAssembler {
     return { sps: this.sps.nal, spsInfo: this.sps.info, pps };
   }
 
+  /** The NAL units of the access unit being assembled (views into the input), re-pointed by `move`. */
+  retainedViews(move: (view: Uint8Array) => Uint8Array): void {
+    const current = this.current;
+    for (let i = 0; i < current.length; i += 1) {
+      const nal = current[i]!;
+      const moved = move(nal.data);
+      if (moved !== nal.data) current[i] = makeNalUnit(moved, nal.startCodeLength);
+    }
+  }
+
   private beginsNextAccessUnit(nal: NalUnit): boolean {
     const t = nal.type;
     if (isVclSlice(t)) return startsNewPicture(nal) || (t === NalType.IdrSlice) !== this.currentIsIdr;
@@ -120,10 +131,12 @@ export class AccessUnitAssembler {
   }
 
   private observe(nal: NalUnit): void {
+    // Kept for a whole GOP or longer: a copy of their few bytes, not a view that would keep the whole
+    // input chunk (or an InputWindow's bytes) alive.
     if (nal.type === NalType.Sps) {
-      this.sps = { nal, info: parseSps(nal.data) };
+      this.sps = { nal: ownCopy(nal), info: parseSps(nal.data) };
     } else if (nal.type === NalType.Pps) {
-      this.ppsById.set(parsePpsIds(nal.data).ppsId, nal);
+      this.ppsById.set(parsePpsIds(nal.data).ppsId, ownCopy(nal));
     } else if (nal.type === NalType.Sei && this.options.recoveryPointIsKeyframe && !this.currentRecovery) {
       this.currentRecovery = seiPayloadTypes(nal.data).includes(SEI_RECOVERY_POINT);
     }
@@ -152,19 +165,39 @@ export class AccessUnitAssembler {
   }
 }
 
-/** Annex B bytes in, access units out: the splitter and the assembler in one push-based object. */
+export interface CopyInputOptions {
+  /** Copy each chunk into a window the parser owns: the caller may reuse a chunk's memory once push() returns. */
+  readonly copyInput?: boolean;
+  /** The window's first size (default 256 KiB); it grows to hold the largest access unit plus a chunk. */
+  readonly inputWindowBytes?: number;
+}
+
+/**
+ * Annex B bytes in, access units out: the splitter and the assembler in one push-based object.
+ *
+ * By default the access units are views into the pushed chunks, which must then stay unchanged. With
+ * `copyInput`, each chunk is copied into an InputWindow the parser owns, so the caller may reuse the
+ * chunk's memory as soon as push() returns; access units are then valid until the next push() or end().
+ */
 export class AnnexBAccessUnitParser {
   private readonly splitter: AnnexBSplitter;
   private readonly assembler: AccessUnitAssembler;
   private readonly nalScratch: NalUnit[] = [];
+  private readonly window: InputWindow | undefined;
+  private readonly retainedViews: RetainedViews = (move) => {
+    this.splitter.retainedViews(move);
+    this.assembler.retainedViews(move);
+  };
 
-  constructor(options: AccessUnitOptions) {
+  constructor(options: AccessUnitOptions & CopyInputOptions) {
     this.splitter = new AnnexBSplitter(options.maxNalBytes);
     this.assembler = new AccessUnitAssembler(options);
+    this.window = options.copyInput ? new InputWindow(options.inputWindowBytes) : undefined;
   }
 
   push(chunk: Uint8Array, out: AccessUnit[] = []): AccessUnit[] {
-    this.drain(this.splitter.push(chunk, this.nalScratch), out);
+    const input = this.window === undefined ? chunk : this.window.admit(chunk, this.retainedViews);
+    this.drain(this.splitter.push(input, this.nalScratch), out);
     const head = this.splitter.pendingHead();
     const early = head && this.assembler.peekNext(head);
     if (early) out.push(early);
@@ -186,6 +219,11 @@ export class AnnexBAccessUnitParser {
     return this.splitter.skippedLeadingBytes;
   }
 
+  /** The input window's size with copyInput (undefined without): it follows the largest access unit, not the stream. */
+  get inputWindowBytes(): number | undefined {
+    return this.window?.capacity;
+  }
+
   private drain(nals: NalUnit[], out: AccessUnit[]): AccessUnit[] {
     for (const nal of nals) {
       const au = this.assembler.push(nal);
@@ -194,4 +232,8 @@ export class AnnexBAccessUnitParser {
     nals.length = 0;
     return out;
   }
+}
+
+function ownCopy(nal: NalUnit): NalUnit {
+  return makeNalUnit(new Uint8Array(nal.data), nal.startCodeLength);
 }

@@ -102,6 +102,17 @@ export class AnnexBSplitter {
     }
   }
 
+  /**
+   * Every piece of the NAL unit being received (views into pushed chunks), each replaced by what `move`
+   * returns: lets an InputWindow move the bytes it owns and re-point them.
+   */
+  retainedViews(move: (view: Uint8Array) => Uint8Array): void {
+    for (let i = 0; i < this.parts.length; i += 1) {
+      const moved = move(this.parts[i]!);
+      if (moved !== this.parts[i]) this.parts[i] = Buffer.isBuffer(moved) ? moved : Buffer.from(moved.buffer, moved.byteOffset, moved.byteLength);
+    }
+  }
+
   /** `startCodeZeros`: zeros of the start code that ends this unit, already counted if before the first. */
   private finishNal(out: NalUnit[], startCodeZeros: number): void {
     if (!this.inNal) {
@@ -123,10 +134,7 @@ export class AnnexBSplitter {
       if (end < last.length) parts[parts.length - 1] = last.subarray(0, end);
       break;
     }
-    if (parts.length > 0) {
-      const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-      out.push(makeNalUnit(data, this.startCodeLength));
-    }
+    if (parts.length > 0) out.push(makeNalUnit(joinParts(parts), this.startCodeLength));
     this.parts = [];
     this.partsLength = 0;
   }
@@ -139,4 +147,22 @@ function countTrailingZeros(buf: Buffer, carried: number): number {
     n++;
   }
   return Math.min(3, n + carried);
+}
+
+/**
+ * The pieces of one NAL unit as one buffer. Pieces side by side in one buffer (an InputWindow, or
+ * consecutive slices of one caller buffer) are joined by a view: no copy.
+ */
+function joinParts(parts: readonly Buffer[]): Buffer {
+  const first = parts[0]!;
+  if (parts.length === 1) return first;
+  let length = first.length;
+  let contiguous = true;
+  for (let i = 1; i < parts.length; i += 1) {
+    const prev = parts[i - 1]!;
+    const part = parts[i]!;
+    if (part.buffer !== prev.buffer || part.byteOffset !== prev.byteOffset + prev.length) contiguous = false;
+    length += part.length;
+  }
+  return contiguous ? Buffer.from(first.buffer, first.byteOffset, length) : Buffer.concat(parts, length);
 }

@@ -1,7 +1,7 @@
 // H.264 building blocks: Annex B splitting, access units, SPS, avcC, length-prefixed NAL units.
 export { AnnexBSplitter } from './annexb-splitter.js';
 export { AccessUnitAssembler, AnnexBAccessUnitParser } from './access-units.js';
-export type { AccessUnit, AccessUnitOptions, ParameterSets } from './access-units.js';
+export type { AccessUnit, AccessUnitOptions, CopyInputOptions, ParameterSets } from './access-units.js';
 export { buildAvcc, parseAvcc } from './avcc.js';
 export type { AvcDecoderConfig } from './avcc.js';
 export { H264Error } from './errors.js';

@@ -43,6 +43,21 @@ describe('AnnexBSplitter', () => {
     }
   });
 
+  it('joins a NAL unit split over neighbouring pieces of one buffer with a view of it, not a copy', () => {
+    const bytes = Buffer.from([0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21, 0xa0, 0, 0, 0, 1, 0x41, 0x9a]);
+    const s = new AnnexBSplitter();
+    const out: NalUnit[] = [];
+    for (const [from, to] of [[0, 6], [6, 8], [8, 15]] as const) s.push(bytes.subarray(from, to), out);
+    expect(out.map(hex)).toEqual(['65888421a0']);
+    expect(out[0]!.data.buffer).toBe(bytes.buffer);
+    expect(out[0]!.data.byteOffset).toBe(bytes.byteOffset + 4);
+    // Pieces of different buffers are copied into one.
+    const apart = new AnnexBSplitter();
+    const copied = apart.push(Buffer.from(bytes.subarray(0, 6)), []);
+    apart.push(Buffer.from(bytes.subarray(6)), copied);
+    expect(copied.map(hex)).toEqual(['65888421a0']);
+  });
+
   it('finds a start code whose zeros end one chunk and whose 01 starts the next', () => {
     const out = splitAll([Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0, 0, 0), Uint8Array.of(0), Uint8Array.of(1, 0x67, 0x42)]);
     expect(out.map(hex)).toEqual(['09f0', '6742']);
