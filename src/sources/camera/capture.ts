@@ -22,7 +22,10 @@ export interface CameraCaptureOptions extends SupervisionTuning {
 }
 
 export interface CaptureHandlers {
-  /** Annex B bytes, in the chunks the pipe delivered. Called synchronously: keep it cheap. */
+  /**
+   * Annex B bytes, in the chunks the pipe delivered. Called synchronously: keep it cheap. With
+   * `reuseStdoutBuffer` the chunk is a view into one reused buffer, valid only during the call.
+   */
   readonly onData: (chunk: Buffer) => void;
   /** A new process started: a new H.264 stream begins with the next bytes. */
   readonly onRunStart?: (run: number) => void;

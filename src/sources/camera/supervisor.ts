@@ -13,11 +13,13 @@
  *   SIGINT, SIGTERM and SIGKILL, each after a timeout. Cameras such as Reolink refuse reconnects for
  *   ~30 s after a session that was killed rather than torn down (device.md §2.4).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { mathRng, systemClock, type Clock, type Rng, type Sleep } from '../../core/clock.js';
 import { LineSplitter } from '../../media/ffmpeg/index.js';
 import { backoffCeilingMs, timerSleep } from '../../retry/index.js';
 import { RateLimitedStderrLog, silentLogger, type CaptureLogger, type StderrBudget } from './stderr-log.js';
+import { openStdoutSocket, type StdoutSocket } from './stdout-socket.js';
 
 export interface SupervisedCommand {
   readonly program: string;
@@ -91,10 +93,15 @@ export interface SupervisorOptions {
   readonly stopTimeouts?: Partial<StopTimeouts>;
   /** Give up on a permanent failure while no output has ever arrived (default true). */
   readonly failFast?: boolean;
+  /**
+   * Read stdout into one reused buffer of this many bytes (see stdout-socket.ts) instead of a fresh buffer
+   * per read: the chunk given to onStdout is then valid only during the call. Default: fresh buffers.
+   */
+  readonly reuseStdoutBuffer?: number;
 }
 
-/** The supervisor options a camera passes through unchanged: how it times, retries, logs and stops. */
-export const SUPERVISION_TUNING_KEYS = ['logger', 'clock', 'sleep', 'rng', 'backoff', 'stderrBudget', 'stopTimeouts'] as const;
+/** The supervisor options a camera passes through unchanged: how it times, retries, logs, stops and reads. */
+export const SUPERVISION_TUNING_KEYS = ['logger', 'clock', 'sleep', 'rng', 'backoff', 'stderrBudget', 'stopTimeouts', 'reuseStdoutBuffer'] as const;
 export type SupervisionTuning = Pick<SupervisorOptions, (typeof SUPERVISION_TUNING_KEYS)[number]>;
 
 export type SupervisorState = 'idle' | 'running' | 'backing-off' | 'stopping' | 'stopped';
@@ -110,6 +117,9 @@ export interface SupervisorStats {
   /** What ended the process at the last stop(). */
   readonly stoppedBy: StopStep | undefined;
 }
+
+/** stdin and stderr are always pipes; stdout is a pipe or the reused-buffer socket (then null). */
+type CaptureChild = ChildProcess & { readonly stdin: Writable; readonly stderr: Readable };
 
 const DEFAULT_STOP: StopTimeouts = { quitMs: 3_000, interruptMs: 3_000, terminateMs: 3_000, killMs: 5_000 };
 
@@ -134,7 +144,7 @@ export class ProcessSupervisor {
   private readonly stderrLog: RateLimitedStderrLog;
   private readonly stopTimeouts: StopTimeouts;
   private readonly abort = new AbortController();
-  private child: ChildProcessWithoutNullStreams | undefined;
+  private child: CaptureChild | undefined;
   private loopPromise: Promise<ProcessFailure | undefined> | undefined;
   private state: SupervisorState = 'idle';
   private stopping = false;
@@ -240,7 +250,19 @@ export class ProcessSupervisor {
     return Math.round(ceiling / 2 + (this.rng.next() * ceiling) / 2);
   }
 
-  private runOnce(): Promise<RunOutcome> {
+  /** The reused-buffer stdout, or undefined for a pipe (also when the socket cannot be set up: a pipe still works). */
+  private async openStdout(onChunk: (chunk: Buffer) => void): Promise<StdoutSocket | undefined> {
+    const bytes = this.o.reuseStdoutBuffer;
+    if (bytes === undefined) return undefined;
+    try {
+      return await openStdoutSocket(bytes, onChunk);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not set up the capture socket; reading stdout through a pipe');
+      return undefined;
+    }
+  }
+
+  private async runOnce(): Promise<RunOutcome> {
     const run = (this.runs += 1);
     const { command } = this.o;
     const startedAt = this.clock.now();
@@ -258,13 +280,28 @@ export class ProcessSupervisor {
       out.length = 0;
     };
 
+    const onStdout = (chunk: Buffer): void => {
+      runBytes += chunk.length;
+      this.bytes += chunk.length;
+      this.o.onStdout(chunk);
+    };
+    const socket = await this.openStdout(onStdout);
+    if (this.stopping) {
+      // stop() came while the socket was set up: do not start a process only to stop it.
+      socket?.destroy();
+      return { failure: undefined, cleanEnd: false, healthy: false };
+    }
+
     return new Promise<RunOutcome>((resolve) => {
       let settled = false;
-      const child = spawn(command.program, command.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(command.program, command.args, { stdio: ['pipe', socket?.childEnd ?? 'pipe', 'pipe'] }) as CaptureChild;
+      // The child has its own copy of the socket's end now; ours would keep it open after the child exits.
+      socket?.childEnd.destroy();
       this.child = child;
       const finish = (exitCode: number | null, signal: NodeJS.Signals | null, spawnErrno?: string): void => {
         if (settled) return;
         settled = true;
+        socket?.destroy();
         onLines(lines.end(lineScratch));
         this.stderrLog.flush();
         this.child = undefined;
@@ -285,15 +322,15 @@ export class ProcessSupervisor {
       });
       // stdin errors (EPIPE once the process is gone) are expected; the exit tells what happened.
       child.stdin.on('error', () => {});
-      child.stdout.on('data', (chunk: Buffer) => {
-        runBytes += chunk.length;
-        this.bytes += chunk.length;
-        this.o.onStdout(chunk);
-      });
+      child.stdout?.on('data', onStdout);
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (text: string) => onLines(lines.push(text, lineScratch)));
-      // 'close' comes after stdout has delivered everything, so no video is lost at the end.
-      child.on('close', (exitCode, signal) => finish(exitCode, signal));
+      // 'close' comes after a stdout pipe has delivered everything; a socket ends on its own, so it is
+      // awaited too. Either way no video is lost at the end.
+      child.on('close', (exitCode, signal) => {
+        if (socket === undefined) finish(exitCode, signal);
+        else void socket.ended.then(() => finish(exitCode, signal));
+      });
       if (child.pid !== undefined) {
         this.state = 'running';
         this.emit({ type: 'started', run, pid: child.pid });
@@ -303,7 +340,7 @@ export class ProcessSupervisor {
     });
   }
 
-  private async terminate(child: ChildProcessWithoutNullStreams): Promise<void> {
+  private async terminate(child: CaptureChild): Promise<void> {
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
