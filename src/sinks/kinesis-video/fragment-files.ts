@@ -5,6 +5,7 @@
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { BufferPool } from './buffer-pool.js';
 import {
   FRAGMENT_FILE_PATTERN,
   FRAGMENT_HEADER_BYTES,
@@ -124,8 +125,11 @@ export class PayloadReadError extends Error {
  * Yields a payload in chunks of at most `chunkBytes`, after checking the whole payload's CRC, so a corrupt
  * payload never reaches the wire. A payload that fits one chunk is read once; a larger one twice (the
  * second read comes from the page cache), which keeps memory at one chunk whatever the fragment size.
+ *
+ * Chunks are views into buffers from `buffers`: the consumer gives each back (release) once nothing reads
+ * it any more, e.g. when the socket has taken its bytes; one it keeps is simply never reused.
  */
-export async function* readVerifiedPayload(path: string, payloadBytes: number, payloadCrc: number, chunkBytes: number): AsyncGenerator<Buffer, void, undefined> {
+export async function* readVerifiedPayload(path: string, payloadBytes: number, payloadCrc: number, chunkBytes: number, buffers: BufferPool): AsyncGenerator<Buffer, void, undefined> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -134,31 +138,47 @@ export async function* readVerifiedPayload(path: string, payloadBytes: number, p
     throw error;
   }
   try {
-    const first = Buffer.allocUnsafe(Math.min(chunkBytes, payloadBytes));
+    const firstBytes = Math.min(chunkBytes, payloadBytes);
+    const first = buffers.acquire(firstBytes);
     let crc = 0;
     let verified = 0;
     let whole: Buffer | undefined;
-    while (verified < payloadBytes) {
-      const { bytesRead } = await fh.read(first, 0, Math.min(first.length, payloadBytes - verified), FRAGMENT_HEADER_BYTES + verified);
-      if (bytesRead === 0) break;
-      crc = crc32(first.subarray(0, bytesRead), crc);
-      if (verified === 0 && bytesRead === payloadBytes) whole = first.subarray(0, bytesRead);
-      verified += bytesRead;
+    try {
+      while (verified < payloadBytes) {
+        const { bytesRead } = await fh.read(first, 0, Math.min(firstBytes, payloadBytes - verified), FRAGMENT_HEADER_BYTES + verified);
+        if (bytesRead === 0) break;
+        crc = crc32(first.subarray(0, bytesRead), crc);
+        if (verified === 0 && bytesRead === payloadBytes) whole = first.subarray(0, bytesRead);
+        verified += bytesRead;
+      }
+      if (verified !== payloadBytes) throw new PayloadReadError('corrupt', 'payload shorter than recorded');
+      if (crc !== payloadCrc) throw new PayloadReadError('corrupt', 'payload checksum mismatch');
+    } finally {
+      // Only a whole payload read in one piece is handed on; otherwise `first` was for checking only.
+      if (whole === undefined || verified !== payloadBytes || crc !== payloadCrc) buffers.release(first);
     }
-    if (verified !== payloadBytes) throw new PayloadReadError('corrupt', 'payload shorter than recorded');
-    if (crc !== payloadCrc) throw new PayloadReadError('corrupt', 'payload checksum mismatch');
     if (whole !== undefined) {
       yield whole;
       return;
     }
     let sent = 0;
     while (sent < payloadBytes) {
-      // A fresh buffer per chunk: the socket may still hold the previous one.
-      const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, payloadBytes - sent));
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, FRAGMENT_HEADER_BYTES + sent);
-      if (bytesRead === 0) throw new PayloadReadError('corrupt', 'the file shrank while being read');
+      // The socket may still hold the previous chunk: that one comes back to the pool only when it is done.
+      const size = Math.min(chunkBytes, payloadBytes - sent);
+      const chunk = buffers.acquire(size);
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(chunk, 0, size, FRAGMENT_HEADER_BYTES + sent));
+      } catch (error) {
+        buffers.release(chunk);
+        throw error;
+      }
+      if (bytesRead === 0) {
+        buffers.release(chunk);
+        throw new PayloadReadError('corrupt', 'the file shrank while being read');
+      }
       sent += bytesRead;
-      yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+      yield chunk.subarray(0, bytesRead);
     }
   } finally {
     await fh.close();

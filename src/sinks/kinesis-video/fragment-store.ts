@@ -30,6 +30,7 @@ import {
 } from './fragment-file.js';
 import { PayloadReadError, readVerifiedPayload, removeFile, writeAtomically } from './fragment-files.js';
 import { AppendWaiters } from './append-waiters.js';
+import { BufferPool } from './buffer-pool.js';
 import { recoverStoreDirectory } from './store-recovery.js';
 
 /** What the MKV writer tells us about a fragment (its bytes are opaque here). */
@@ -90,6 +91,8 @@ export class FragmentStore {
   private readonly maxDurationMs: number;
   private readonly fsyncAlways: boolean;
   private readonly readChunkBytes: number;
+  /** Read buffers for sending, given back by the session once the socket has taken them. */
+  private readonly readBuffers: BufferPool;
   private readonly onEvent: (event: FragmentStoreEvent) => void;
   /** Insertion order is seq order: appends only ever add a larger seq. */
   private readonly entries = new Map<number, StoredFragment>();
@@ -120,6 +123,7 @@ export class FragmentStore {
     this.maxDurationMs = options.maxDurationMs;
     this.fsyncAlways = (options.fsync ?? 'always') === 'always';
     this.readChunkBytes = options.readChunkBytes ?? 512 * 1024;
+    this.readBuffers = new BufferPool(2, this.readChunkBytes);
     this.onEvent = options.onEvent ?? (() => {});
   }
 
@@ -287,13 +291,14 @@ export class FragmentStore {
    * Reads a fragment's payload for sending, in chunks of at most `readChunkBytes`. The whole payload's CRC
    * is checked before the first chunk is yielded, so a corrupt fragment never reaches the wire: it is dropped,
    * counted and KVS_FRAGMENT_CORRUPT is thrown. KVS_FRAGMENT_GONE means it was evicted or freed meanwhile.
+   * Give each chunk back with releaseChunk() once nothing reads it, so the next fragment reuses its buffer.
    */
   async *readPayload(seq: number): AsyncGenerator<Buffer, void, undefined> {
     const fragment = this.entries.get(seq);
     if (fragment === undefined) throw new KinesisVideoError('KVS_FRAGMENT_GONE', `Fragment ${seq} is no longer in the store.`);
     const name = fragmentFileName(seq);
     try {
-      yield* readVerifiedPayload(join(this.dir, name), fragment.bytes, fragment.payloadCrc, this.readChunkBytes);
+      yield* readVerifiedPayload(join(this.dir, name), fragment.bytes, fragment.payloadCrc, this.readChunkBytes, this.readBuffers);
     } catch (error) {
       if (!(error instanceof PayloadReadError)) throw error;
       if (error.kind === 'gone') throw new KinesisVideoError('KVS_FRAGMENT_GONE', `Fragment ${seq} is no longer in the store.`);
@@ -304,6 +309,11 @@ export class FragmentStore {
       }
       throw new KinesisVideoError('KVS_FRAGMENT_CORRUPT', `Fragment ${seq} (${name}) is corrupt on disk: ${error.reason}; it was dropped.`);
     }
+  }
+
+  /** A chunk from readPayload that nobody reads any more (the socket has written it); its buffer is reused. */
+  releaseChunk(chunk: Uint8Array): void {
+    this.readBuffers.release(chunk);
   }
 
   get(seq: number): StoredFragment | undefined {

@@ -11,6 +11,7 @@ export { classifyAckError, type AckErrorAction, type AckErrorClass } from './ack
 export { FragmentStore, type FragmentMeta, type StoredFragment, type FragmentStoreOptions, type FragmentStoreStats, type FragmentStoreEvent } from './fragment-store.js';
 export { KinesisVideoControlPlane, createKinesisVideoClient, controlPlaneError, type CreateStreamSettings, type StreamDescription, type StreamRef } from './control-plane.js';
 export { createDeliverySchedule, type BacklogOrder, type LiveFirstOptions, type SessionCursor, type SessionKind } from './delivery-schedule.js';
+export { BufferPool } from './buffer-pool.js';
 export { backoffDelay, type BackoffPolicy } from './backoff.js';
 export { KinesisVideoError, type KinesisVideoErrorCode } from './errors.js';
 export type { KvsDeliveryEvent, KvsEventListener, SessionEndReason } from './events.js';

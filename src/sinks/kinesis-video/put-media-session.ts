@@ -234,7 +234,8 @@ export class PutMediaSession {
       for await (const chunk of this.o.store.readPayload(fragment.seq)) {
         if (!wrote) openCluster = startsWithUnknownSizeCluster(chunk);
         wrote = true;
-        await this.write(chunk);
+        // The store reuses the chunk's buffer once the socket has taken its bytes.
+        await this.write(chunk, () => this.o.store.releaseChunk(chunk));
         if (this.done) return 'skipped';
       }
     } catch (error) {
@@ -255,12 +256,14 @@ export class PutMediaSession {
     return openCluster ? 'open-cluster' : 'sent';
   }
 
-  private async write(chunk: Buffer): Promise<void> {
+  /** `written`: called once the socket is done with `chunk` (flushed to the kernel, or failed); never if not written. */
+  private async write(chunk: Buffer, written?: () => void): Promise<void> {
     const req = this.request!;
     if (this.done) return;
     const ok = req.write(chunk, (error) => {
       // Flushed to the kernel: the link is taking data, whatever the ACKs say.
       if (error === undefined || error === null) this.lastLivenessAt = this.o.clock.now();
+      written?.();
     });
     if (!ok && !this.done) {
       try {

@@ -201,6 +201,29 @@ describe('FragmentStore', () => {
     expect(Buffer.concat(parts).equals(big)).toBe(true);
   });
 
+  it('reads the next fragment into the buffer of a chunk given back with releaseChunk, and never into one still held', async () => {
+    const store = await openStore();
+    await store.putHeader(testStreamHeader());
+    await appendN(store, 0, 3);
+    const read = async (seq: number): Promise<Buffer> => {
+      const chunks: Buffer[] = [];
+      for await (const c of store.readPayload(seq)) chunks.push(c);
+      expect(chunks).toHaveLength(1);
+      return chunks[0]!;
+    };
+    const first = await read(0);
+    expect(first.equals(testCluster(tcOf(0)))).toBe(true);
+    store.releaseChunk(first);
+    const second = await read(1);
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.equals(testCluster(tcOf(1)))).toBe(true);
+    // `second` is still held (not given back): the next read must not write into it.
+    const third = await read(2);
+    expect(third.buffer).not.toBe(second.buffer);
+    expect(second.equals(testCluster(tcOf(1)))).toBe(true);
+    expect(third.equals(testCluster(tcOf(2)))).toBe(true);
+  });
+
   it('reports KVS_FRAGMENT_GONE for a fragment evicted before it was read', async () => {
     const store = await openStore({ maxDurationMs: 4000 });
     await store.putHeader(testStreamHeader());
