@@ -11,7 +11,7 @@
  * Pure: no timers, no I/O. The producer's one coarse timer calls flush(out, 'idle') when the camera goes quiet.
  */
 import { buildAvcc, NalType, parseSps, type AccessUnit, type NalUnit, type ParameterSets } from '../media/h264/index.js';
-import { encodeCluster, encodeStreamHeader, lengthPrefixedPayloadFor, type MkvFrame } from './video-mkv.js';
+import { ClusterBuilder, encodeStreamHeader, type FragmentBuffers } from './video-mkv.js';
 
 export interface VideoHeader {
   readonly bytes: Uint8Array;
@@ -21,7 +21,7 @@ export interface VideoHeader {
 }
 
 export interface VideoFragment {
-  /** One MKV Cluster of known size. */
+  /** One MKV Cluster of known size; a view into a buffer from `FragmenterOptions.buffers`, to release when stored. */
   readonly bytes: Uint8Array;
   /** Capture time of the first frame (ms since the epoch): the cluster timecode and the ACKs' FragmentTimecode. */
   readonly timecodeMs: number;
@@ -44,7 +44,7 @@ export interface FragmenterOptions {
   readonly segmentUid?: Uint8Array;
   readonly trackName?: string;
   /** Where fragment buffers come from (default: fresh ones); see FragmentBufferPool. */
-  readonly allocate?: (bytes: number) => Buffer;
+  readonly buffers?: FragmentBuffers;
 }
 
 export interface FragmenterStats {
@@ -64,17 +64,15 @@ const DEFAULT_MAX_FRAGMENT_MS = 10_000;
 /** Frame duration assumed for a one-frame fragment when nothing better is known (30 fps). */
 const FALLBACK_FRAME_MS = 33;
 
-interface OpenFrame {
-  readonly timecode: number;
-  readonly au: AccessUnit;
-}
-
 export class GopFragmenter {
   private readonly maxFragmentMs: number;
   private readonly segmentUid: Uint8Array | undefined;
   private readonly trackName: string | undefined;
-  private readonly allocate: ((bytes: number) => Buffer) | undefined;
-  private open: OpenFrame[] = [];
+  /** The open fragment: each frame is written into it as it arrives (see video-mkv.ts for why). */
+  private readonly cluster: ClusterBuilder;
+  private openCount = 0;
+  private firstTimecode = 0;
+  private lastOpenTimecode = 0;
   private waitingForKeyframe = true;
   private lastTimecode = Number.NEGATIVE_INFINITY;
   private currentParameterSets: Uint8Array | undefined;
@@ -85,7 +83,7 @@ export class GopFragmenter {
     this.maxFragmentMs = Math.min(options.maxFragmentMs ?? DEFAULT_MAX_FRAGMENT_MS, 20_000);
     this.segmentUid = options.segmentUid;
     this.trackName = options.trackName;
-    this.allocate = options.allocate;
+    this.cluster = new ClusterBuilder(options.buffers);
   }
 
   /**
@@ -104,16 +102,20 @@ export class GopFragmenter {
     if (au.keyframe) {
       this.close('keyframe', timecode, out);
       if (!this.startFragment(au, fallback, out)) return;
+      this.cluster.start(timecode);
+      this.firstTimecode = timecode;
     } else if (this.waitingForKeyframe) {
       this.counters.droppedWaitingForKeyframe += 1;
       return;
-    } else if (timecode - this.open[0]!.timecode >= this.maxFragmentMs) {
+    } else if (timecode - this.firstTimecode >= this.maxFragmentMs) {
       this.close('max-duration', timecode, out);
       this.waitingForKeyframe = true;
       this.counters.droppedWaitingForKeyframe += 1;
       return;
     }
-    this.open.push({ timecode, au });
+    this.cluster.append(timecode, au.keyframe, au.nalUnits);
+    this.openCount += 1;
+    this.lastOpenTimecode = timecode;
     this.lastTimecode = timecode;
   }
 
@@ -128,7 +130,7 @@ export class GopFragmenter {
 
   /** Frames waiting in the open fragment. */
   get openFrames(): number {
-    return this.open.length;
+    return this.openCount;
   }
 
   get currentHeader(): VideoHeader | undefined {
@@ -165,16 +167,15 @@ export class GopFragmenter {
 
   /** `nextTimecode`: the first frame after this fragment, which makes its duration exact. */
   private close(closedBy: VideoFragment['closedBy'], nextTimecode: number | undefined, out: FragmenterOutput[]): void {
-    const frames = this.open;
-    if (frames.length === 0) return;
-    this.open = [];
-    const first = frames[0]!.timecode;
-    const last = frames[frames.length - 1]!.timecode;
-    const durationMs = nextTimecode !== undefined ? nextTimecode - first : last - first + (frames.length > 1 ? Math.round((last - first) / (frames.length - 1)) : FALLBACK_FRAME_MS);
-    const mkvFrames: MkvFrame[] = frames.map((f) => ({ timecode: f.timecode, keyframe: f.au.keyframe, payload: lengthPrefixedPayloadFor(f.au.nalUnits) }));
+    const frames = this.openCount;
+    if (frames === 0) return;
+    this.openCount = 0;
+    const first = this.firstTimecode;
+    const last = this.lastOpenTimecode;
+    const durationMs = nextTimecode !== undefined ? nextTimecode - first : last - first + (frames > 1 ? Math.round((last - first) / (frames - 1)) : FALLBACK_FRAME_MS);
     this.counters.fragments += 1;
-    this.counters.framesInFragments += frames.length;
-    out.push({ kind: 'fragment', fragment: { bytes: encodeCluster(first, mkvFrames, this.allocate), timecodeMs: first, durationMs, frames: frames.length, closedBy } });
+    this.counters.framesInFragments += frames;
+    out.push({ kind: 'fragment', fragment: { bytes: this.cluster.finish(), timecodeMs: first, durationMs, frames, closedBy } });
   }
 }
 

@@ -1,107 +1,133 @@
 /**
- * MKV for the video pipeline: clusters of known size, stream headers from media/mkv.
+ * MKV for the video pipeline: clusters of known size, written frame by frame; stream headers from media/mkv.
  *
  * media/mkv writes clusters of unknown size, as the KVS producer SDK streams them frame by frame; such a
  * cluster only ends where the next top-level element begins. kedge sends whole fragments from its store,
  * so a receiver would learn that fragment N is complete only when fragment N+1 starts, one GOP later, and
  * its PERSISTED ACK (and the end-to-end latency) would lag by a whole GOP. A known size ends the cluster
- * with its last byte.
+ * with its last byte: the cluster's size field has a fixed 8-byte width and is filled in when it closes.
  *
- * The cluster is written here, in one allocation, rather than by patching media/mkv's output: patching
- * needs a second copy of every fragment, and on a Pi the bytes a producer allocates per second decide its
- * memory (buffers wait for the garbage collector). The element layout is media/mkv's (Timecode, then
- * SimpleBlocks with a 1-byte track number, int16 relative timecode and flags), and media/mkv's rules are
- * kept: a fragment starts with a keyframe, and block timecodes stay within int16 of the cluster's.
+ * Each frame is copied into the fragment's buffer as it arrives, not when the fragment closes: holding a
+ * whole keyframe group of access units (views into ffmpeg's stdout chunks, NAL unit and frame objects)
+ * for a GOP made all of it outlive the young generation, and on a Pi the bytes a producer keeps alive
+ * decide its memory. The element layout is media/mkv's (Timecode, then SimpleBlocks with a 1-byte track
+ * number, int16 relative timecode and flags), and media/mkv's rules are kept: a fragment starts with a
+ * keyframe, and block timecodes stay within int16 of the cluster's.
  */
-import { lengthPrefixedPayload, type NalUnit } from '../media/h264/index.js';
-import { encodeStreamHeader, MkvError, MkvId, VIDEO_TRACK_NUMBER, type BlockPayload, type MkvFrame } from '../media/mkv/index.js';
+import type { NalUnit } from '../media/h264/index.js';
+import { encodeStreamHeader, MkvError, MkvId, VIDEO_TRACK_NUMBER } from '../media/mkv/index.js';
 import { sizeVintLength, uintLength, writeId, writeSizeVint, writeUint } from '../media/mkv/vint.js';
 
-export { encodeStreamHeader, type MkvFrame };
+export { encodeStreamHeader };
 
-/** Cluster ID + an 8-byte size vint. */
+/** Cluster ID + an 8-byte size vint (the body length is known only at finish(), so always the widest form). */
 const CLUSTER_HEADER = 12;
+/** The SimpleBlock ID's length. */
+const BLOCK_ID_BYTES = 1;
 /** Track number (1-byte vint), int16 relative timecode, flags. */
 const BLOCK_HEADER = 4;
+/** Each NAL unit's 4-byte big-endian length, in place of its start code. */
+const NAL_LENGTH_BYTES = 4;
 const FLAG_KEYFRAME = 0x80;
+/** The first fragment's buffer, before any fragment size is known; it grows if needed. */
+const FIRST_FRAGMENT_BYTES = 256 * 1024;
 
-const blockBodyLength = (frame: MkvFrame): number => BLOCK_HEADER + frame.payload.byteLength;
+/** Where fragment buffers come from and go back to (the sink's BufferPool, or fresh buffers). */
+export interface FragmentBuffers {
+  /** A buffer of at least `bytes` bytes. */
+  acquire(bytes: number): Buffer;
+  /** A buffer (or a view of one) from acquire that nobody uses any more. */
+  release(buffer: Uint8Array): void;
+}
+
+/** Fresh buffers, left to the garbage collector. */
+export const unpooledBuffers: FragmentBuffers = { acquire: (bytes) => Buffer.allocUnsafeSlow(bytes), release: () => {} };
 
 /**
- * A Cluster of known size at `timecode` (ms) holding one SimpleBlock per frame, track 1, written into a
- * buffer from `allocate` (default a fresh one) and returned as a view of exactly its length.
+ * One Cluster of known size, track 1, built frame by frame: start() at the keyframe, append() per access
+ * unit (every NAL unit kept, as the KVS producer does: in-band SPS/PPS keep each fragment decodable on its
+ * own), finish() returns the cluster as a view of exactly its length into a buffer from `buffers`, which
+ * the caller releases when done with it.
  */
-export function encodeCluster(timecode: number, frames: readonly MkvFrame[], allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Uint8Array {
-  if (frames.length === 0 || !frames[0]!.keyframe) {
-    throw new MkvError('MKV_INVALID_ARGUMENT', frames.length === 0 ? 'a cluster needs at least one frame' : 'a cluster (KVS fragment) must start with a keyframe');
+export class ClusterBuilder {
+  private buffer: Buffer | undefined;
+  private length = 0;
+  private timecode = 0;
+  private blocks = 0;
+  private lastBytes = FIRST_FRAGMENT_BYTES;
+
+  constructor(private readonly buffers: FragmentBuffers = unpooledBuffers) {}
+
+  /** Opens a cluster at `timecode` (ms); its first frame must be a keyframe. */
+  start(timecode: number): void {
+    if (this.buffer !== undefined) throw new MkvError('MKV_INVALID_ARGUMENT', 'a cluster is already open; finish it first');
+    if (!Number.isSafeInteger(timecode) || timecode < 0) throw new MkvError('MKV_INVALID_ARGUMENT', `cluster timecode ${timecode} must be a non-negative integer (ms)`);
+    // Room for a fragment like the last one: keyframe groups of one camera are of similar size.
+    const out = this.buffers.acquire(this.lastBytes);
+    this.buffer = out;
+    this.timecode = timecode;
+    this.blocks = 0;
+    const timecodeBytes = uintLength(timecode);
+    let p = writeId(out, 0, MkvId.Cluster);
+    p += 8; // the size, written by finish()
+    p = writeId(out, p, MkvId.Timecode);
+    p = writeSizeVint(out, p, timecodeBytes);
+    this.length = writeUint(out, p, timecode, timecodeBytes);
   }
-  if (!Number.isSafeInteger(timecode) || timecode < 0) throw new MkvError('MKV_INVALID_ARGUMENT', `cluster timecode ${timecode} must be a non-negative integer (ms)`);
-  const timecodeBytes = uintLength(timecode);
-  let bodyLength = 1 + 1 + timecodeBytes; // Timecode: ID, 1-byte size, value
-  for (const f of frames) {
-    const body = blockBodyLength(f);
-    bodyLength += 1 + sizeVintLength(body) + body;
-  }
-  const total = CLUSTER_HEADER + bodyLength;
-  const out = allocate(total).subarray(0, total);
-  let p = writeId(out, 0, MkvId.Cluster);
-  p = writeSizeVint(out, p, bodyLength, 8);
-  p = writeId(out, p, MkvId.Timecode);
-  p = writeSizeVint(out, p, timecodeBytes);
-  p = writeUint(out, p, timecode, timecodeBytes);
-  for (const f of frames) {
-    const relative = f.timecode - timecode;
-    if (!Number.isInteger(relative) || relative < -32768 || relative > 32767) {
-      throw new MkvError('MKV_BLOCK_TIMECODE_RANGE', `frame timecode ${f.timecode} is ${relative} ms from its cluster's ${timecode}; start a new fragment sooner`);
+
+  /** Adds one access unit as a SimpleBlock: its NAL units, each behind a 4-byte length. */
+  append(timecode: number, keyframe: boolean, nalUnits: readonly NalUnit[]): void {
+    if (this.buffer === undefined) throw new MkvError('MKV_INVALID_ARGUMENT', 'no cluster is open; start one at a keyframe');
+    if (this.blocks === 0 && !keyframe) {
+      throw new MkvError('MKV_INVALID_ARGUMENT', 'a cluster (KVS fragment) must start with a keyframe');
     }
-    p = writeId(out, p, MkvId.SimpleBlock);
-    p = writeSizeVint(out, p, blockBodyLength(f));
+    const relative = timecode - this.timecode;
+    if (!Number.isInteger(relative) || relative < -32768 || relative > 32767) {
+      throw new MkvError('MKV_BLOCK_TIMECODE_RANGE', `frame timecode ${timecode} is ${relative} ms from its cluster's ${this.timecode}; start a new fragment sooner`);
+    }
+    let payloadBytes = 0;
+    for (const n of nalUnits) payloadBytes += NAL_LENGTH_BYTES + n.data.length;
+    const bodyBytes = BLOCK_HEADER + payloadBytes;
+    const out = this.reserve(BLOCK_ID_BYTES + sizeVintLength(bodyBytes) + bodyBytes);
+    let p = writeId(out, this.length, MkvId.SimpleBlock);
+    p = writeSizeVint(out, p, bodyBytes);
     out[p++] = 0x80 | VIDEO_TRACK_NUMBER;
     out[p++] = (relative >> 8) & 0xff;
     out[p++] = relative & 0xff;
-    out[p++] = f.keyframe ? FLAG_KEYFRAME : 0;
-    if (f.payload instanceof Uint8Array) {
-      out.set(f.payload, p);
-      p += f.payload.length;
-    } else {
-      p = f.payload.writeTo(out, p);
+    out[p++] = keyframe ? FLAG_KEYFRAME : 0;
+    for (const n of nalUnits) {
+      const len = n.data.length;
+      out[p] = len >>> 24;
+      out[p + 1] = (len >>> 16) & 0xff;
+      out[p + 2] = (len >>> 8) & 0xff;
+      out[p + 3] = len & 0xff;
+      out.set(n.data, p + 4);
+      p += NAL_LENGTH_BYTES + len;
     }
-  }
-  if (p !== out.length) throw new MkvError('MKV_INVALID_ARGUMENT', `cluster writer produced ${p} bytes, expected ${out.length}`);
-  return out;
-}
-
-/** Every NAL unit kept, as the KVS producer does; in-band SPS/PPS keep each fragment decodable on its own. */
-export function lengthPrefixedPayloadFor(nalUnits: readonly NalUnit[]): BlockPayload {
-  return lengthPrefixedPayload(nalUnits);
-}
-
-/**
- * Reusable fragment buffers. A fragment buffer lives from the end of its keyframe group until the store has
- * written it (milliseconds), then goes back here: at 1080p that is ~1 MB a second the garbage collector
- * would otherwise have to find, and until it does, it counts in the process's memory. Holds at most
- * `keep` buffers; a buffer too small for the next fragment is replaced by a larger one.
- */
-export class FragmentBufferPool {
-  private readonly free: Buffer[] = [];
-  /** Only buffers this pool made come back to it (never a slice of Node's shared small-buffer pool). */
-  private readonly owned = new WeakSet<ArrayBufferLike>();
-
-  constructor(private readonly keep = 3) {}
-
-  acquire(bytes: number): Buffer {
-    const i = this.free.findIndex((b) => b.length >= bytes);
-    if (i >= 0) return this.free.splice(i, 1)[0]!;
-    // Room to grow: keyframe groups vary in size, and a buffer that fits only this one is soon replaced.
-    const buffer = Buffer.allocUnsafeSlow(Math.ceil(bytes * 1.25));
-    this.owned.add(buffer.buffer);
-    return buffer;
+    this.length = p;
+    this.blocks += 1;
   }
 
-  /** `view` is what encodeCluster returned; its whole underlying buffer goes back to the pool. */
-  release(view: Uint8Array): void {
-    if (!this.owned.has(view.buffer)) return;
-    if (this.free.length >= this.keep) this.free.shift();
-    this.free.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
+  /** Closes the cluster: writes its size and hands over the bytes (release them to `buffers` when done). */
+  finish(): Uint8Array {
+    const out = this.buffer;
+    if (out === undefined) throw new MkvError('MKV_INVALID_ARGUMENT', 'no cluster is open');
+    writeSizeVint(out, 4, this.length - CLUSTER_HEADER, 8);
+    this.buffer = undefined;
+    this.lastBytes = this.length;
+    return out.subarray(0, this.length);
+  }
+
+  /** The buffer with room for `bytes` more; a larger one (the fragment so far copied over) when needed. */
+  private reserve(bytes: number): Buffer {
+    const current = this.buffer!;
+    const needed = this.length + bytes;
+    if (needed <= current.length) return current;
+    // Grow by half again at least, so a long keyframe group costs a few copies, not one per frame.
+    const larger = this.buffers.acquire(Math.max(needed, Math.ceil(current.length * 1.5)));
+    current.copy(larger, 0, 0, this.length);
+    this.buffers.release(current);
+    this.buffer = larger;
+    return larger;
   }
 }

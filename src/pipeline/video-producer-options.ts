@@ -97,6 +97,8 @@ const DEFAULT_STORE_BYTES = 512 * 1024 * 1024;
 const DEFAULT_STORE_DURATION_MS = 24 * 3_600_000;
 const DEFAULT_IDLE_MS = 5_000;
 const DEFAULT_RETENTION_HOURS = 24;
+/** One read of the camera's stdout, into a buffer reused for every read (as large as a pipe's buffer). */
+const STDOUT_READ_BYTES = 64 * 1024;
 /** A fragment up to this size is read back from the store in one buffer (see `store.readChunkBytes`). */
 const DEFAULT_READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -123,6 +125,8 @@ export function captureOptions(options: VideoProducerOptions, source: CameraSour
     clock: options.clock,
     sleep: options.sleep,
     rng: options.rng,
+    // The parser copies what it keeps (copyInput), so stdout can be read into one reused buffer.
+    reuseStdoutBuffer: STDOUT_READ_BYTES,
   };
 }
 

@@ -16,10 +16,9 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { KedgeError } from '../core/errors.js';
 import { AnnexBAccessUnitParser, type AccessUnit, type ParameterSets } from '../media/h264/index.js';
 import { CameraCapture, parseCameraSource, silentLogger, type CameraError, type CaptureCommand, type CaptureLogger } from '../sources/camera/index.js';
-import { KinesisVideoSink, type KinesisVideoError, type KvsDeliveryEvent } from '../sinks/kinesis-video/index.js';
+import { BufferPool, KinesisVideoSink, type KinesisVideoError, type KvsDeliveryEvent } from '../sinks/kinesis-video/index.js';
 import type { FlushResult, VideoProducerEvent, VideoProducerListener, VideoProducerStats } from './video-events.js';
 import { GopFragmenter, type FragmenterOutput, type VideoFragment } from './video-fragmenter.js';
-import { FragmentBufferPool } from './video-mkv.js';
 import { captureOptions, idleTimeoutMs, sinkOptions, type VideoProducer, type VideoProducerOptions } from './video-producer-options.js';
 
 export type { FlushResult, VideoProducer, VideoProducerEvent, VideoProducerListener, VideoProducerOptions, VideoProducerStats };
@@ -41,7 +40,8 @@ class VideoProducerImpl implements VideoProducer {
   private readonly logger: CaptureLogger;
   private readonly listeners = new Set<VideoProducerListener>();
   private readonly fragmenter: GopFragmenter;
-  private readonly buffers = new FragmentBufferPool();
+  /** Fragment buffers, reused: see video-mkv.ts and BufferPool. */
+  private readonly buffers = new BufferPool();
   private readonly outputs: FragmenterOutput[] = [];
   private readonly units: AccessUnit[] = [];
   private parser: AnnexBAccessUnitParser;
@@ -84,7 +84,7 @@ class VideoProducerImpl implements VideoProducer {
     this.logger = options.logger ?? silentLogger;
     this.fragmenter = new GopFragmenter({
       segmentUid: randomBytes(16),
-      allocate: (bytes) => this.buffers.acquire(bytes),
+      buffers: this.buffers,
       ...(options.fragments?.maxMs === undefined ? {} : { maxFragmentMs: options.fragments.maxMs }),
     });
     this.parser = this.newParser();
@@ -126,8 +126,12 @@ class VideoProducerImpl implements VideoProducer {
     for (const listener of this.listeners) listener(event);
   }
 
+  /**
+   * copyInput: the camera's chunks are views into one reused read buffer (captureOptions), so the parser
+   * keeps copies; its access units are valid until the next push, and take() consumes them before that.
+   */
   private newParser(): AnnexBAccessUnitParser {
-    return new AnnexBAccessUnitParser({ timestamps: { kind: 'clock', clock: this.clock } });
+    return new AnnexBAccessUnitParser({ timestamps: { kind: 'clock', clock: this.clock }, copyInput: true });
   }
 
   /**
@@ -140,7 +144,7 @@ class VideoProducerImpl implements VideoProducer {
     return this.lastParameterSets;
   };
 
-  /** The hot path: once per stdout chunk. */
+  /** The hot path: once per stdout chunk (valid only during this call). */
   private onData(chunk: Buffer): void {
     this.counts.bytesCaptured += chunk.length;
     this.idleHandled = false;

@@ -78,11 +78,27 @@ describe('GOP fragmenter', () => {
     expect(Number(Buffer.from(bytes).readBigUInt64BE(4) & 0x00ff_ffff_ffff_ffffn)).toBe(bytes.length - 12);
     // The same elements media/mkv writes, byte for byte, only with the size known.
     const frames = parsed.aus.slice(0, 45).map((au) => ({ timecode: au.timestampMs, keyframe: au.keyframe, payload: lengthPrefixedPayload(au.nalUnits) }));
-    expect(Buffer.from(bytes.subarray(12))).toEqual(Buffer.from(encodeUnknownSizeCluster(T0, frames).subarray(5)));
+    expect(Buffer.from(bytes.subarray(12)).equals(Buffer.from(encodeUnknownSizeCluster(T0, frames).subarray(5)))).toBe(true);
     // A known size lets a receiver see the fragment end with its last byte, not when the next one begins.
     const reader = new MkvReader();
     const pushed = [...reader.push(headers[0]!.bytes), ...reader.push(bytes)];
     expect(pushed.at(-1)).toMatchObject({ type: 'clusterEnd', timecode: T0, blockCount: 45, offset: headers[0]!.bytes.length + bytes.length });
+  });
+
+  it('copies each frame when it is pushed, so the access unit may be overwritten at once (a parser reusing its input)', () => {
+    const parsed = parse(X264, T0);
+    const expected = run(new GopFragmenter(), parsed).fragments.map((f) => Buffer.from(f.bytes));
+    const fragmenter = new GopFragmenter();
+    const outputs: FragmenterOutput[] = [];
+    for (const au of parsed.aus) {
+      const scratch: AccessUnit = { ...au, nalUnits: au.nalUnits.map((n) => ({ ...n, data: Buffer.from(n.data) })) };
+      fragmenter.push(scratch, () => parsed.parser.parameterSets(), outputs);
+      for (const n of scratch.nalUnits) (n.data as Buffer).fill(0xa5);
+    }
+    fragmenter.flush(outputs);
+    const fragments = outputs.flatMap((o) => (o.kind === 'fragment' ? [Buffer.from(o.fragment.bytes)] : []));
+    expect(fragments).toHaveLength(expected.length);
+    fragments.forEach((f, i) => expect(f.equals(expected[i]!)).toBe(true));
   });
 
   it('drops frames until the first keyframe, since a fragment must decode on its own', () => {
