@@ -7,6 +7,7 @@
  */
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { HttpRequest } from '@smithy/protocol-http';
+import type { KinesisDirectClient } from './direct-client.js';
 import { SinkResponseMismatchError } from './errors.js';
 import { putRecordsBody } from './put-records-body.js';
 import { withRequestTimeout } from './request-timeout.js';
@@ -49,6 +50,19 @@ export async function putRecords(
     { step: 'build', priority: 'high', name: 'kedgePutRecordsBody' },
   );
   const output = await withRequestTimeout('PutRecords', target.requestTimeoutMs, signal, (abortSignal) => client.send(command, { abortSignal }));
+  return readOutcomes(entries.length, output.Records ?? []);
+}
+
+/** The same call as a signed request of our own (direct-client.ts): the default path. */
+export async function putRecordsDirect(
+  direct: KinesisDirectClient,
+  target: PutRecordsTarget,
+  entries: readonly KinesisPutEntry[],
+  signal?: AbortSignal,
+): Promise<KinesisEntryOutcome[]> {
+  const body = putRecordsBody(target.streamName, entries);
+  const answer = await withRequestTimeout('PutRecords', target.requestTimeoutMs, signal, (abortSignal) => direct.call('PutRecords', body, abortSignal));
+  const output = JSON.parse(answer.toString('utf8')) as { Records?: Parameters<typeof readOutcomes>[1] };
   return readOutcomes(entries.length, output.Records ?? []);
 }
 

@@ -6,8 +6,12 @@
 import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from './aws-options.js';
 import { createKinesisClient } from './client.js';
+import { KinesisDirectClient } from './direct-client.js';
 import { listOpenShards } from './list-shards.js';
-import { putRecords, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
+import { putRecords, putRecordsDirect, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
+
+/** Connections kept with the default handler (aws-options.ts keeps the same default). */
+const DEFAULT_MAX_SOCKETS = 8;
 
 export interface KinesisTransportOptions {
   readonly streamName: string;
@@ -24,12 +28,16 @@ export class KinesisTransport {
   readonly #client: KinesisClient;
   readonly #ownsClient: boolean;
   readonly #requestTimeoutMs: number;
+  /** PutRecords as our own signed request; undefined when the caller brought a client or a request handler, which then carry every call. */
+  readonly #direct: KinesisDirectClient | undefined;
 
   constructor(options: KinesisTransportOptions) {
     this.streamName = options.streamName;
     this.#client = options.client ?? createKinesisClient(options.aws);
     this.#ownsClient = options.client === undefined;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const custom = options.client !== undefined || options.aws?.requestHandler !== undefined;
+    this.#direct = custom ? undefined : new KinesisDirectClient(this.#client, options.aws?.endpoint, options.aws?.maxSockets ?? DEFAULT_MAX_SOCKETS);
   }
 
   /** Names the destination in messages and dead-letter lines. */
@@ -38,7 +46,8 @@ export class KinesisTransport {
   }
 
   send(entries: readonly KinesisPutEntry[], signal?: AbortSignal): Promise<KinesisEntryOutcome[]> {
-    return putRecords(this.#client, { streamName: this.streamName, requestTimeoutMs: this.#requestTimeoutMs }, entries, signal);
+    const target = { streamName: this.streamName, requestTimeoutMs: this.#requestTimeoutMs };
+    return this.#direct !== undefined ? putRecordsDirect(this.#direct, target, entries, signal) : putRecords(this.#client, target, entries, signal);
   }
 
   listShards(signal?: AbortSignal): Promise<Shard[]> {
@@ -46,6 +55,7 @@ export class KinesisTransport {
   }
 
   destroy(): void {
+    this.#direct?.destroy();
     if (this.#ownsClient) this.#client.destroy();
   }
 }

@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mayHaveBeenStored } from '../../../../src/pipeline/producer/results.js';
 import { classifyError } from '../../../../src/retry/classify.js';
 import { KinesisTransport, readOutcomes } from '../../../../src/sinks/kinesis/index.js';
 import { seededRng } from '../../../helpers/seeded-rng.js';
@@ -79,19 +80,49 @@ describe('Kinesis transport', () => {
     expect(readOutcomes(1, [{}])).toEqual([{ ok: false, errorCode: 'InternalFailure', errorMessage: expect.any(String) }]);
   });
 
-  it('aborts a request that gets no answer within requestTimeoutMs, as a transient timeout (duplicates possible)', async () => {
-    silent = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
+  for (const [path, http1] of [
+    ['our signed request', false],
+    ['the SDK client with a caller-given request handler', true],
+  ] as const) {
+    it(`aborts a request that gets no answer within requestTimeoutMs, as a transient timeout (duplicates possible): ${path}`, async () => {
+      silent = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve) => silent!.listen(0, '127.0.0.1', () => resolve()));
+      const port = (silent.address() as { port: number }).port;
+      const t = transport(`http://127.0.0.1:${port}`, 's', { requestTimeoutMs: 200, http1 });
+      const error = await t.send([{ data: Buffer.from('x'), partitionKey: 'k', explicitHashKey: undefined }]).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'SINK_REQUEST_TIMEOUT', message: expect.stringContaining('200 ms') });
+      const classification = classifyError(error);
+      expect(classification.errorClass).toBe('transient');
+      expect(classification.isTimeout).toBe(true);
     });
+  }
+
+  it('answers a service error on our signed request exactly as the SDK client would: same name, fault and HTTP status', async () => {
+    target = await startTestTarget({ memory: true, limits: false });
+    const entry = [{ data: Buffer.from('x'), partitionKey: 'k', explicitHashKey: undefined }];
+    const direct = await transport(target.url, 'nope').send(entry).catch((e: unknown) => e);
+    const viaSdk = await transport(target.url, 'nope', { http1: true }).send(entry).catch((e: unknown) => e);
+    const shape = (e: unknown): unknown => {
+      const error = e as { name: string; $fault: string; $metadata: { httpStatusCode: number }; message: string };
+      return { name: error.name, fault: error.$fault, status: error.$metadata.httpStatusCode, message: error.message };
+    };
+    expect(shape(direct)).toEqual(shape(viaSdk));
+    expect(shape(direct)).toMatchObject({ name: 'ResourceNotFoundException', fault: 'client', status: 400 });
+  });
+
+  it('reports a refused connection on our signed request as a network error that never reached the service', async () => {
+    silent = createServer();
     await new Promise<void>((resolve) => silent!.listen(0, '127.0.0.1', () => resolve()));
     const port = (silent.address() as { port: number }).port;
-    const t = transport(`http://127.0.0.1:${port}`, 's', { requestTimeoutMs: 200, http1: true });
-    const error = await t.send([{ data: Buffer.from('x'), partitionKey: 'k', explicitHashKey: undefined }]).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'SINK_REQUEST_TIMEOUT', message: expect.stringContaining('200 ms') });
-    const classification = classifyError(error);
-    expect(classification.errorClass).toBe('transient');
-    expect(classification.isTimeout).toBe(true);
+    await new Promise<void>((resolve) => silent!.close(() => resolve()));
+    silent = undefined;
+    const error = await transport(`http://127.0.0.1:${port}`, 's').send([{ data: Buffer.from('x'), partitionKey: 'k', explicitHashKey: undefined }]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(classifyError(error).errorClass).toBe('transient');
+    expect(mayHaveBeenStored(error, classifyError(error))).toBe(false);
   });
 
   it('lists only the open shards after a split, and a missing stream is a configuration error', async () => {
