@@ -43,8 +43,9 @@ export interface VideoProducerOptions {
     /** Default 'always': a fragment counts as stored only once fsynced. */
     readonly fsync?: 'always' | 'never';
     /**
-     * Read size when sending (default 4 MiB): a fragment up to this size is read back in one buffer; smaller
-     * reads split it into a checksum pass and a send pass, allocating it about twice.
+     * Read size when sending (default 256 KiB): a fragment up to this size is read back in one piece; a
+     * larger one is read twice, a checksum pass and a send pass (the second from the page cache), in pieces
+     * of this size. The read buffers are pooled, so this is about the memory sending holds.
      */
     readonly readChunkBytes?: number;
   };
@@ -99,8 +100,11 @@ const DEFAULT_IDLE_MS = 5_000;
 const DEFAULT_RETENTION_HOURS = 24;
 /** One read of the camera's stdout, into a buffer reused for every read (as large as a pipe's buffer). */
 const STDOUT_READ_BYTES = 64 * 1024;
-/** A fragment up to this size is read back from the store in one buffer (see `store.readChunkBytes`). */
-const DEFAULT_READ_CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Read pieces when sending (see `store.readChunkBytes`): a 1080p fragment (~1 MB) is read twice, the second
+ * time from the page cache, and sending holds ~0.3 MB instead of a whole fragment.
+ */
+const DEFAULT_READ_CHUNK_BYTES = 256 * 1024;
 
 /** `fragments.idleMs`, checked: the open fragment must close well before KVS's 30 s idle cut. */
 export function idleTimeoutMs(options: VideoProducerOptions): number {
