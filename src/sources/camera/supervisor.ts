@@ -294,7 +294,13 @@ export class ProcessSupervisor {
 
     return new Promise<RunOutcome>((resolve) => {
       let settled = false;
-      const child = spawn(command.program, command.args, { stdio: ['pipe', socket?.childEnd ?? 'pipe', 'pipe'] }) as CaptureChild;
+      let child: CaptureChild;
+      try {
+        child = spawn(command.program, command.args, { stdio: ['pipe', socket?.childEnd ?? 'pipe', 'pipe'] }) as CaptureChild;
+      } catch (error) {
+        socket?.destroy(); // a bad argument: nothing may keep the socket, and the event loop, alive
+        throw error;
+      }
       // The child has its own copy of the socket's end now; ours would keep it open after the child exits.
       socket?.childEnd.destroy();
       this.child = child;

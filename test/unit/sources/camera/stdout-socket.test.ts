@@ -83,6 +83,22 @@ describe('capture stdout read into one reused buffer (reuseStdoutBuffer)', () =>
     expect(Buffer.concat(copies).toString()).toBe('frame'.repeat(exited.length));
   });
 
+  it('falls back to a pipe, and says so, when the socket cannot be set up', async () => {
+    const warnings: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, warn: (_o: object, msg: string) => warnings.push(msg), error: () => {} };
+    const tmp = process.env.TMPDIR;
+    process.env.TMPDIR = '/nonexistent/kedge-test-tmp'; // mkdtemp fails there
+    try {
+      const { supervisor, copies } = supervise(nodeScript("process.stdout.write('frame', () => process.exit(0))", { endsAtCleanExit: true }), { logger });
+      expect(await supervisor.done).toBeUndefined();
+      expect(Buffer.concat(copies).toString()).toBe('frame');
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
+    }
+    expect(warnings).toEqual(['could not set up the capture socket; reading stdout through a pipe']);
+  });
+
   it('reports a program that cannot be started, without waiting on a stream that never opens', async () => {
     const { supervisor, events } = supervise({ program: '/nonexistent/rpicam-vid', args: [], quitWithQ: false, endsAtCleanExit: false });
     expect(await supervisor.done).toMatchObject({ code: 'PROCESS_SPAWN_FAILED', permanent: true });
