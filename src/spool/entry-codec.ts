@@ -3,7 +3,6 @@
  * little-endian, 24-byte header. The header checksum lets a reader trust `length`; the sync marker lets it
  * find the next entry after a damaged header (§3.1). Pure functions over buffers: no I/O here.
  */
-import { crc32 } from 'node:zlib';
 import { crc32Range } from './header-crc.js';
 
 export const ENTRY_HEADER_BYTES = 24;
@@ -47,7 +46,7 @@ export function prepareFrames(payloads: readonly Uint8Array[], totalBytes: numbe
   for (const payload of payloads) {
     out.writeUInt32LE(SYNC_U32, at);
     out.writeUInt32LE(payload.length, at + 4);
-    out.writeUInt32LE(crc32(payload), at + 8);
+    out.writeUInt32LE(crc32Range(payload, 0, payload.length), at + 8);
     out.set(payload, at + ENTRY_HEADER_BYTES);
     at += ENTRY_HEADER_BYTES + payload.length;
   }
@@ -96,8 +95,8 @@ export function readHeaderInto(buf: Buffer, at: number, out: MutableEntryHeader)
 
 /** True if the payload of the entry whose header is at `at` matches its checksum (the entry must be in `buf`). */
 export function payloadIntact(buf: Buffer, at: number, header: EntryHeader): boolean {
-  // A plain Uint8Array view is cheaper to make than Buffer#subarray's, and zlib's crc32 takes either.
-  return crc32(new Uint8Array(buf.buffer, buf.byteOffset + at + ENTRY_HEADER_BYTES, header.length)) === header.checksum;
+  const start = at + ENTRY_HEADER_BYTES;
+  return crc32Range(buf, start, start + header.length) === header.checksum;
 }
 
 /**

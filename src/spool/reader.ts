@@ -14,6 +14,12 @@ import type { EntryVisitor, ReadResult, SpoolEntry } from './types.js';
 
 /** Smallest read window: small reads cost a syscall each, so read ahead at least this much. */
 const MIN_WINDOW_BYTES = 64 * 1024;
+/**
+ * Windows up to this size are read into one buffer the reader keeps and reuses (a draining sender
+ * loads hundreds of megabytes through it; a fresh buffer per window was garbage that the allocator
+ * rarely gave back to the system). Larger loads (resynchronising over a damaged segment) get a fresh one.
+ */
+const REUSED_WINDOW_MAX_BYTES = 1024 * 1024;
 
 export interface ReaderContext {
   /** The low-water mark: nothing at or below it is returned or counted as lost. */
@@ -43,6 +49,8 @@ export class SegmentReader {
    */
   private cached: { segment: Segment; start: number; data: Buffer } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** The reused window buffer (see REUSED_WINDOW_MAX_BYTES). */
+  private windowBuffer: Buffer | undefined;
   /** Seqs already counted as lost, as ranges (reuses the ack range logic; corruption is rare, so few ranges). */
   private readonly counted = new AckTracker(0);
   /** The header being read, filled in place: no object per entry. */
@@ -56,11 +64,10 @@ export class SegmentReader {
 
   read(fromSeq: number, maxEntries: number, maxBytes: number): Promise<ReadResult> {
     const entries: SpoolEntry[] = [];
-    // Views stay valid: every window is a fresh buffer, never written again.
-    return this.scan(fromSeq, maxEntries, maxBytes, (seq, buf, start, end) => entries.push({ seq, payload: buf.subarray(start, end) })).then((next) => ({
-      entries,
-      next,
-    }));
+    // Copies: the window a scan reads into is reused by the next load.
+    return this.scan(fromSeq, maxEntries, maxBytes, (seq, buf, start, end) => entries.push({ seq, payload: Buffer.from(buf.subarray(start, end)) })).then(
+      (next) => ({ entries, next }),
+    );
   }
 
   /** Hands each entry to `visit` (SPEC.md §9.2); resolves with the seq to scan from next. */
@@ -197,7 +204,7 @@ export class SegmentReader {
     return data;
   }
 
-  /** A fresh buffer (entries returned to the caller are views into it) with up to `length` bytes at `offset`. */
+  /** Up to `length` bytes at `offset`, in the reused window buffer (or a fresh one for a large load). */
   private async load(segment: Segment, offset: number, length: number): Promise<Buffer> {
     if (this.fdSegment !== segment) {
       this.closeFd();
@@ -208,7 +215,15 @@ export class SegmentReader {
       }
       this.fdSegment = segment;
     }
-    const buf = Buffer.allocUnsafe(length);
+    let buf: Buffer;
+    if (length <= REUSED_WINDOW_MAX_BYTES) {
+      if (this.windowBuffer === undefined || this.windowBuffer.length < length) this.windowBuffer = Buffer.allocUnsafeSlow(Math.max(length, 4 * MIN_WINDOW_BYTES));
+      buf = this.windowBuffer;
+      // The cached window is about to be overwritten.
+      this.cached = undefined;
+    } else {
+      buf = Buffer.allocUnsafe(length);
+    }
     let got = 0;
     try {
       while (got < length) {
@@ -219,7 +234,7 @@ export class SegmentReader {
     } catch (error) {
       throw new SpoolIoError(`Reading spool segment ${segment.path} failed: ${(error as Error).message}`, error);
     }
-    return got === length ? buf : buf.subarray(0, got);
+    return buf.subarray(0, got);
   }
 
   private closeFd(): void {
