@@ -38,8 +38,8 @@ export interface SealedRecord {
   readonly isAggregated: boolean;
   /** As Kinesis counts it against record and request limits: data plus UTF-8 partition key. */
   readonly sizeBytes: number;
-  /** The partition key table (every distinct key inside, first record's first). */
-  readonly partitionKeys: readonly string[];
+  /** The partition key table (every distinct key inside, first record's first), when `seal` was asked to keep it. */
+  readonly partitionKeys: readonly string[] | undefined;
 }
 
 export interface AggregateBuilderOptions {
@@ -99,16 +99,28 @@ export class AggregateBuilder {
   readonly #maxAggregateBytes: number;
   readonly #maxRecords: number;
   #scratch: Buffer;
+  #scratchView: DataView<ArrayBufferLike>;
+  /** The last source buffer copied from, and a view of it (remade only when the source changes). */
+  #sourceBuffer: ArrayBufferLike | undefined;
+  #sourceOffset = 0;
+  #sourceView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   /** Bytes of `Record` messages (each with its tag and length prefix) written to the scratch buffer. */
   #used = 0;
   #count = 0;
   /** Protobuf bytes of the two key tables. */
   #tableBytes = 0;
   readonly #partitionKeyIndex = new KeyIndex();
-  #partitionKeys: string[] = [];
-  #partitionKeyBytes: number[] = [];
+  /**
+   * The key tables: the first `#partitionKeyCount` / `#explicitHashKeyCount` elements are this
+   * aggregate's. Overwritten, never emptied: `length = 0` would drop the arrays' storage and make
+   * every aggregate grow it again (garbage that lived as long as the aggregate).
+   */
+  readonly #partitionKeys: string[] = [];
+  readonly #partitionKeyBytes: number[] = [];
+  #partitionKeyCount = 0;
   readonly #explicitHashKeyIndex = new KeyIndex();
-  #explicitHashKeys: string[] = [];
+  readonly #explicitHashKeys: string[] = [];
+  #explicitHashKeyCount = 0;
   /** The first record: its data span in the scratch buffer (sent raw if it stays alone) and its EHK. */
   #firstDataStart = 0;
   #firstDataEnd = 0;
@@ -125,6 +137,12 @@ export class AggregateBuilder {
     this.#maxAggregateBytes = Math.min(maxAggregateBytes, maxRecordBytes - AGGREGATED_PARTITION_KEY.length);
     this.#maxRecords = maxRecords;
     this.#scratch = Buffer.allocUnsafe(Math.max(MIN_SCRATCH_BYTES, Math.min(this.#maxAggregateBytes, 64 * 1024)));
+    this.#scratchView = new DataView(this.#scratch.buffer, this.#scratch.byteOffset, this.#scratch.byteLength);
+  }
+
+  #setScratch(scratch: Buffer): void {
+    this.#scratch = scratch;
+    this.#scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
   }
 
   /** User records held. */
@@ -134,7 +152,7 @@ export class AggregateBuilder {
 
   /** The distinct partition keys held so far (the key table). */
   get partitionKeys(): readonly string[] {
-    return this.#partitionKeys;
+    return this.#partitionKeys.slice(0, this.#partitionKeyCount);
   }
 
   /** Exact byte length of the `data` that {@link seal} would return now. */
@@ -162,7 +180,7 @@ export class AggregateBuilder {
     let partitionKeyIndex = this.#partitionKeyIndex.get(partitionKey);
     const newPartitionKey = partitionKeyIndex < 0;
     if (newPartitionKey) {
-      partitionKeyIndex = this.#partitionKeys.length;
+      partitionKeyIndex = this.#partitionKeyCount;
       added += 1 + varintSize(partitionKeyBytes) + partitionKeyBytes;
     }
     let explicitHashKeyIndex = NO_EXPLICIT_HASH_KEY;
@@ -170,7 +188,7 @@ export class AggregateBuilder {
     if (explicitHashKey !== undefined) {
       const known = this.#explicitHashKeyIndex.get(explicitHashKey);
       if (known < 0) {
-        explicitHashKeyIndex = this.#explicitHashKeys.length;
+        explicitHashKeyIndex = this.#explicitHashKeyCount;
         newExplicitHashKey = true;
         // A valid ExplicitHashKey is ASCII digits: its UTF-8 length is its string length.
         added += 1 + varintSize(explicitHashKey.length) + explicitHashKey.length;
@@ -190,13 +208,15 @@ export class AggregateBuilder {
 
     if (newPartitionKey) {
       this.#partitionKeyIndex.set(partitionKey, partitionKeyIndex);
-      this.#partitionKeys.push(partitionKey);
-      this.#partitionKeyBytes.push(partitionKeyBytes);
+      this.#partitionKeys[partitionKeyIndex] = partitionKey;
+      this.#partitionKeyBytes[partitionKeyIndex] = partitionKeyBytes;
+      this.#partitionKeyCount = partitionKeyIndex + 1;
       this.#tableBytes += 1 + varintSize(partitionKeyBytes) + partitionKeyBytes;
     }
     if (newExplicitHashKey) {
       this.#explicitHashKeyIndex.set(explicitHashKey!, explicitHashKeyIndex);
-      this.#explicitHashKeys.push(explicitHashKey!);
+      this.#explicitHashKeys[explicitHashKeyIndex] = explicitHashKey!;
+      this.#explicitHashKeyCount = explicitHashKeyIndex + 1;
       this.#tableBytes += 1 + varintSize(explicitHashKey!.length) + explicitHashKey!.length;
     }
     this.#ensure(messageBytes);
@@ -216,20 +236,22 @@ export class AggregateBuilder {
       this.#firstDataStart = offset;
       this.#firstDataEnd = offset + dataBytes;
     }
-    // Buffer#copy when it can (the fastest copy of a range on Node 20); else a plain Uint8Array view,
-    // cheaper to make than Buffer#subarray's. Either is gone before a GC sees it.
-    if (Buffer.isBuffer(source)) source.copy(out, offset, start, end);
-    else out.set(new Uint8Array(source.buffer, source.byteOffset + start, dataBytes), offset);
+    this.#copy(source, start, end, offset);
     this.#used = offset + dataBytes;
     this.#count = count + 1;
     return true;
   }
 
-  /** Emits the held records as one Kinesis record and empties the builder; undefined if empty. */
-  seal(): SealedRecord | undefined {
+  /**
+   * Emits the held records as one Kinesis record and empties the builder; undefined if empty.
+   * `keepKeys`: return (a copy of) the partition key table too.
+   * `allocate`: where an aggregate's bytes go (a recycled buffer); default a new one.
+   */
+  seal(keepKeys = false, allocate?: (bytes: number) => Buffer): SealedRecord | undefined {
     const count = this.#count;
     if (count === 0) return undefined;
     const partitionKeys = this.#partitionKeys;
+    const keys = keepKeys ? partitionKeys.slice(0, this.#partitionKeyCount) : undefined;
     let sealed: SealedRecord;
     if (count === 1) {
       const data = Buffer.allocUnsafe(this.#firstDataEnd - this.#firstDataStart);
@@ -240,10 +262,10 @@ export class AggregateBuilder {
         explicitHashKey: this.#firstExplicitHashKey,
         isAggregated: false,
         sizeBytes: data.length + this.#partitionKeyBytes[0]!,
-        partitionKeys,
+        partitionKeys: keys,
       };
     } else {
-      const data = this.#encode();
+      const data = this.#encode(allocate);
       sealed = {
         data,
         partitionKey: AGGREGATED_PARTITION_KEY,
@@ -251,21 +273,22 @@ export class AggregateBuilder {
         explicitHashKey: this.#firstExplicitHashKey ?? hashKeyToDecimal(hashKeyOfPartitionKey(partitionKeys[0]!)),
         isAggregated: true,
         sizeBytes: data.length + AGGREGATED_PARTITION_KEY.length,
-        partitionKeys,
+        partitionKeys: keys,
       };
     }
     this.#reset();
     return sealed;
   }
 
-  #encode(): Buffer {
+  #encode(allocate: ((bytes: number) => Buffer) | undefined): Buffer {
     const protobufBytes = this.#tableBytes + this.#used;
-    const out = Buffer.allocUnsafe(KPL_FIXED_OVERHEAD_BYTES + protobufBytes);
+    const size = KPL_FIXED_OVERHEAD_BYTES + protobufBytes;
+    const out = allocate !== undefined ? allocate(size) : Buffer.allocUnsafe(size);
     out.set(KPL_MAGIC, 0);
     let offset = KPL_MAGIC_BYTES;
     const partitionKeys = this.#partitionKeys;
     const partitionKeyBytes = this.#partitionKeyBytes;
-    for (let i = 0; i < partitionKeys.length; i++) {
+    for (let i = 0; i < this.#partitionKeyCount; i++) {
       const key = partitionKeys[i]!;
       const bytes = partitionKeyBytes[i]!;
       out[offset++] = TAG_PARTITION_KEY_TABLE;
@@ -276,7 +299,8 @@ export class AggregateBuilder {
         offset += bytes;
       } else offset += out.write(key, offset, 'utf8');
     }
-    for (const key of this.#explicitHashKeys) {
+    for (let i = 0; i < this.#explicitHashKeyCount; i++) {
+      const key = this.#explicitHashKeys[i]!;
       out[offset++] = TAG_EXPLICIT_HASH_KEY_TABLE;
       offset = writeVarint(out, offset, key.length);
       offset += out.write(key, offset, 'latin1');
@@ -290,12 +314,37 @@ export class AggregateBuilder {
     return out;
   }
 
+  /**
+   * Copies `source[start, end)` to the scratch buffer at `at`, four bytes at a time through DataViews.
+   * Why not Buffer#copy or TypedArray#set: on Node 20 both make a view object per call, and per record
+   * that was a steady share of the garbage that made V8 scavenge (and grow its young generation); the
+   * DataView loop allocates nothing and measured faster for record-sized copies (48 ns against 64 ns
+   * for 200 bytes). The views are made once per source buffer (a spool read window), not per record.
+   */
+  #copy(source: Uint8Array, start: number, end: number, at: number): void {
+    if (source.buffer !== this.#sourceBuffer || source.byteOffset !== this.#sourceOffset || source.byteLength !== this.#sourceView.byteLength) {
+      this.#sourceBuffer = source.buffer;
+      this.#sourceOffset = source.byteOffset;
+      this.#sourceView = new DataView(source.buffer, source.byteOffset, source.byteLength);
+    }
+    const from = this.#sourceView;
+    const to = this.#scratchView;
+    const out = this.#scratch;
+    let i = start;
+    let o = at;
+    for (; i + 8 <= end; i += 8, o += 8) {
+      to.setInt32(o, from.getInt32(i, true), true);
+      to.setInt32(o + 4, from.getInt32(i + 4, true), true);
+    }
+    for (; i < end; i++) out[o++] = source[i]!;
+  }
+
   #ensure(more: number): void {
     const need = this.#used + more;
     if (need <= this.#scratch.length) return;
     const grown = Buffer.allocUnsafe(Math.max(need, this.#scratch.length * 2));
     this.#scratch.copy(grown, 0, 0, this.#used);
-    this.#scratch = grown;
+    this.#setScratch(grown);
   }
 
   #reset(): void {
@@ -303,15 +352,13 @@ export class AggregateBuilder {
     this.#count = 0;
     this.#tableBytes = 0;
     this.#partitionKeyIndex.nextAggregate();
-    // New arrays: the sealed record keeps the old key table.
-    this.#partitionKeys = [];
-    this.#partitionKeyBytes = [];
+    this.#partitionKeyCount = 0;
     this.#explicitHashKeyIndex.nextAggregate();
-    this.#explicitHashKeys = [];
+    this.#explicitHashKeyCount = 0;
     this.#firstExplicitHashKey = undefined;
     // A lone oversized record grew the scratch buffer: do not keep megabytes for the next aggregate.
     const normal = Math.max(MIN_SCRATCH_BYTES, Math.min(this.#maxAggregateBytes, 64 * 1024));
-    if (this.#scratch.length > 4 * Math.max(normal, this.#maxAggregateBytes)) this.#scratch = Buffer.allocUnsafe(normal);
+    if (this.#scratch.length > 4 * Math.max(normal, this.#maxAggregateBytes)) this.#setScratch(Buffer.allocUnsafe(normal));
   }
 }
 
