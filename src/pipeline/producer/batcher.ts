@@ -54,6 +54,11 @@ export class Batcher {
     private readonly limiter: ShardRateLimiter | undefined,
   ) {}
 
+  /** Entries of one lane in one request must not share a partition key (so entries must know theirs). */
+  get keyOrder(): boolean {
+    return this.limits.keyOrder;
+  }
+
   /** `force`: flush or close is waiting, so every lane is due and open aggregates go too. */
   build(lanes: LaneSet, nowMs: number, force: boolean, generation: number): BuildResult {
     const limits = this.limits;
@@ -98,7 +103,7 @@ export class Batcher {
           requestFull = true;
           break;
         }
-        if (keys !== undefined && sharesKey(entry !== undefined ? entry.partitionKeys ?? [entry.partitionKey] : builder!.partitionKeys, keys)) break;
+        if (keys !== undefined && sharesKey(entry !== undefined ? (entry.partitionKeys ?? [entry.partitionKey]) : builder!.partitionKeys, keys)) break;
         const waitMs = this.limiter !== undefined && lane.shardId !== undefined ? this.limiter.tryTake(lane.shardId, 1, sizeBytes) : 0;
         if (waitMs > 0) {
           lane.notBeforeMs = nowMs + waitMs;

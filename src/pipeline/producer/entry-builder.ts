@@ -6,6 +6,7 @@
  * that buffer is garbage as soon as the read is done.
  */
 import { AggregateBuilder, type AggregateBuilderOptions } from '../aggregation/aggregate-builder.js';
+import type { BufferRecycler } from './buffer-recycler.js';
 import type { SendEntry } from './entry.js';
 import type { Lane } from './lanes.js';
 
@@ -32,8 +33,17 @@ export class EntryBuilder {
   #queuedAtMs = 0;
   #attempts = 0;
 
-  constructor(options: AggregateBuilderOptions) {
+  readonly #allocate: ((bytes: number) => Buffer) | undefined;
+
+  constructor(
+    options: AggregateBuilderOptions,
+    /** Keep each entry's partition keys (per-key ordering compares them); otherwise entries carry none. */
+    private readonly keepKeys: boolean,
+    /** Where aggregates' bytes come from (and go back to once delivered). */
+    recycler?: BufferRecycler,
+  ) {
     this.#aggregate = new AggregateBuilder(options);
+    this.#allocate = recycler !== undefined ? (bytes) => recycler.take(bytes) : undefined;
   }
 
   get count(): number {
@@ -76,7 +86,7 @@ export class EntryBuilder {
   /** The held records as one entry (empties the builder); undefined if empty. */
   seal(lane: Lane, generation: number): SendEntry | undefined {
     const n = this.#aggregate.count;
-    const sealed = this.#aggregate.seal();
+    const sealed = this.#aggregate.seal(this.keepKeys, this.#allocate);
     if (sealed === undefined) return undefined;
     const meta = new Float64Array(2 * n);
     meta.set(this.#seqs.subarray(0, n), 0);

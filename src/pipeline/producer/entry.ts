@@ -28,7 +28,10 @@ export interface SendEntry extends SinkEntry {
   readonly recordBytes: number;
   /** `[seq_0 … seq_n-1, acceptedAtMs_0 … acceptedAtMs_n-1]` of the user records, in order. */
   readonly meta: Float64Array;
-  /** The distinct partition keys inside (per-key ordering compares them); undefined for one record: its own key. */
+  /**
+   * The distinct partition keys inside, kept only for per-key ordering (which compares them); undefined
+   * otherwise, and for a single record (its own key).
+   */
   readonly partitionKeys: readonly string[] | undefined;
   /** The lane (predicted shard) it was built for. */
   readonly lane: Lane;

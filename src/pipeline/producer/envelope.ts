@@ -14,6 +14,7 @@
  * The spool's CRC covers the whole envelope, so a damaged one never reaches decode.
  */
 import { EnvelopeError } from './errors.js';
+import type { KeyInterner } from './key-interner.js';
 
 const VERSION = 1;
 const VERSION_BITS = VERSION << 4;
@@ -98,9 +99,10 @@ export class EnvelopeFields {
 
 /**
  * Decodes the envelope at `buf[start, end)` into `out`. `countKeyBytes`: the size the service counts
- * includes the partition key (Kinesis) or not (Firehose). Throws EnvelopeError if it is not one.
+ * includes the partition key (Kinesis) or not (Firehose). `keys` turns partition key bytes into
+ * strings (reusing one string per repeated key). Throws EnvelopeError if it is not an envelope.
  */
-export function readEnvelope(buf: Buffer, start: number, end: number, countKeyBytes: boolean, out: EnvelopeFields): void {
+export function readEnvelope(buf: Buffer, start: number, end: number, countKeyBytes: boolean, out: EnvelopeFields, keys?: KeyInterner): void {
   const length = end - start;
   if (length < ENVELOPE_FIXED_BYTES || buf[start]! >> 4 !== VERSION) {
     throw new EnvelopeError(
@@ -121,7 +123,8 @@ export function readEnvelope(buf: Buffer, start: number, end: number, countKeyBy
     explicitHashKey = buf.toString('latin1', offset + 1, offset + 1 + ehkLength);
     offset += 1 + ehkLength;
   }
-  out.partitionKey = partitionKeyBytes === 0 ? '' : buf.toString('utf8', keyStart, keyStart + partitionKeyBytes);
+  const keyEnd = keyStart + partitionKeyBytes;
+  out.partitionKey = partitionKeyBytes === 0 ? '' : keys !== undefined ? keys.intern(buf, keyStart, keyEnd) : buf.toString('utf8', keyStart, keyEnd);
   out.partitionKeyBytes = partitionKeyBytes;
   out.explicitHashKey = explicitHashKey;
   out.acceptedAtMs = acceptedAtMs;

@@ -11,6 +11,7 @@
 import type { AggregateBuilderOptions } from '../aggregation/aggregate-builder.js';
 import { hashKeyFromDecimal, type HashKey } from '../aggregation/hash-key.js';
 import type { ShardMap } from '../shard-map.js';
+import type { BufferRecycler } from './buffer-recycler.js';
 import { EntryBuilder, singleEntry, type RecordFields } from './entry-builder.js';
 import { EntryQueue, type SendEntry } from './entry.js';
 import { HashKeyCache } from './hash-key-cache.js';
@@ -33,8 +34,10 @@ export class Lane {
     /** The shard the lane's records are predicted to land on (undefined: unrouted or Firehose). */
     readonly shardId: string | undefined,
     aggregate: AggregateBuilderOptions | undefined,
+    keepKeys: boolean,
+    recycler: BufferRecycler | undefined,
   ) {
-    this.builder = aggregate !== undefined && shardId !== undefined ? new EntryBuilder(aggregate) : undefined;
+    this.builder = aggregate !== undefined && shardId !== undefined ? new EntryBuilder(aggregate, keepKeys, recycler) : undefined;
   }
 
   /** When the oldest record waiting here entered the lane; undefined if none waits. */
@@ -60,6 +63,10 @@ export class LaneSet {
     private readonly router: Router,
     /** KPL aggregation limits; undefined: no lane aggregates. */
     private readonly aggregate: AggregateBuilderOptions | undefined,
+    /** Entries keep their partition keys (per-key ordering). */
+    private readonly keepKeys = false,
+    /** Buffers for aggregates, given back when they are delivered. */
+    private readonly recycler?: BufferRecycler,
   ) {}
 
   /** User records waiting in lanes (in entries or open aggregates; not in flight). */
@@ -83,7 +90,7 @@ export class LaneSet {
   laneFor(key: string, shardId: string | undefined): Lane {
     let lane = this.#lanes.get(key);
     if (lane === undefined) {
-      lane = new Lane(key, shardId, this.aggregate);
+      lane = new Lane(key, shardId, this.aggregate, this.keepKeys, this.recycler);
       this.#lanes.set(key, lane);
     }
     return lane;
@@ -129,7 +136,7 @@ export class LaneSet {
       let group = byLane.get(lane);
       if (group === undefined) {
         // A builder of its own: the lane's open aggregate holds newer records.
-        group = { builder: lane.builder !== undefined ? new EntryBuilder(this.aggregate!) : undefined, entries: [] };
+        group = { builder: lane.builder !== undefined ? new EntryBuilder(this.aggregate!, this.keepKeys) : undefined, entries: [] };
         byLane.set(lane, group);
       }
       const data = record.data;

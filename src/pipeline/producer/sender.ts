@@ -17,8 +17,10 @@ import type { Sleep } from '../../core/clock.js';
 import { KedgeError } from '../../core/errors.js';
 import type { AggregateBuilderOptions } from '../aggregation/aggregate-builder.js';
 import type { Batcher, BuiltRequest } from './batcher.js';
+import { BufferRecycler } from './buffer-recycler.js';
 import { entryRecords, type SendEntry } from './entry.js';
 import { EnvelopeFields, readEnvelope } from './envelope.js';
+import { KeyInterner } from './key-interner.js';
 import { LaneSet, type Lane, type Router } from './lanes.js';
 import type { PendingRecord } from './pending.js';
 import { errorMessage } from './results.js';
@@ -50,6 +52,7 @@ const READ_BATCH_ENTRIES = 2_000;
 export class Sender {
   readonly #o: SenderOptions;
   readonly #lanes: LaneSet;
+  readonly #recycler: BufferRecycler | undefined;
   readonly #retries = new RetryQueue();
   readonly #tasks = new Set<Promise<unknown>>();
   readonly #abort = new AbortController();
@@ -65,17 +68,26 @@ export class Sender {
   #loop: Promise<void> | undefined;
   /** Reading state shared with the visitor: one object reused for every record read. */
   readonly #fields = new EnvelopeFields();
+  readonly #keys = new KeyInterner();
   #expect = 0;
   #readAtMs = 0;
   readonly #visit = (seq: number, buf: Buffer, start: number, end: number): void => this.#admit(seq, buf, start, end);
 
   constructor(options: SenderOptions) {
     this.#o = options;
-    this.#lanes = new LaneSet(options.router, options.aggregation);
+    const aggregateBytes = options.aggregation?.maxAggregateBytes;
+    // As many as may be held at once (read ahead, queued, in flight): buffers are then never freed and
+    // allocated again, which kept the C allocator's heap from fragmenting and growing.
+    this.#recycler = aggregateBytes !== undefined ? new BufferRecycler(aggregateBytes, Math.ceil(options.maxHeldBytes / aggregateBytes) + 1) : undefined;
+    this.#lanes = new LaneSet(options.router, options.aggregation, options.batcher.keyOrder, this.#recycler);
     this.#readNext = options.spool.stats().ackedThrough + 1;
     this.#settler = new Settler(options, this.#retries, {
       requeue: (entries, notBeforeMs, reroute) => this.#requeue(entries, notBeforeMs, reroute),
       requeueRecords: (records, notBeforeMs) => this.#requeueRecords(records, notBeforeMs),
+      released: (entries) => {
+        const recycler = this.#recycler;
+        if (recycler !== undefined) for (const entry of entries) if (entry.aggregated) recycler.give(entry.data);
+      },
       track: (task) => this.#track(task),
       wakeUp: () => this.#wakeUp(),
       emitError: (error) => this.#emitError(error),
@@ -218,7 +230,7 @@ export class Sender {
     const fields = this.#fields;
     fields.seq = seq;
     try {
-      readEnvelope(buf, start, end, this.#o.kind === 'kinesis', fields);
+      readEnvelope(buf, start, end, this.#o.kind === 'kinesis', fields, this.#keys);
     } catch (error) {
       const data = Buffer.from(buf.subarray(start, end));
       const raw = { seq, data, partitionKey: '', explicitHashKey: undefined, size: data.length, acceptedAtMs: 0, attempts: 0, queuedAtMs: now };

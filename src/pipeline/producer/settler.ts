@@ -52,6 +52,8 @@ export interface SettlerHost {
   requeue(entries: readonly SendEntry[], notBeforeMs?: number, reroute?: boolean): void;
   /** Routes records again into new entries at the front of their lanes; a lane is held back until `notBeforeMs`. */
   requeueRecords(records: readonly PendingRecord[], notBeforeMs?: number): void;
+  /** Delivered entries: nothing holds them any more (their buffers may be reused). */
+  released(entries: readonly SendEntry[]): void;
   /** Keeps a background promise so stop() can wait for it. */
   track(task: Promise<unknown>): void;
   wakeUp(): void;
@@ -176,6 +178,7 @@ export class Settler implements ResultActions {
     this.#o.counters.delivered += records;
     this.#o.counters.deliveredEntries += entries.length;
     this.#o.emit('delivered', { records, entries: entries.length });
+    this.#host.released(entries);
   }
 
   retry(entries: SendEntry[], classification: Classification, possibleDuplicates: boolean, reroute = false): void {

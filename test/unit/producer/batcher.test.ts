@@ -117,7 +117,7 @@ describe('Batcher', () => {
   });
 
   it('with key order, entries of one lane in one request never share a partition key', () => {
-    const lanes = new LaneSet(router, undefined);
+    const lanes = new LaneSet(router, undefined, true);
     fill(lanes, keys(50, (i) => `k${i % 2}`), 100);
     const batcher = new Batcher({ ...limits, keyOrder: true }, undefined);
     const request = batcher.build(lanes, 0, true, 0).request!;
@@ -125,7 +125,7 @@ describe('Batcher', () => {
   });
 
   it('with key order, an aggregate whose keys an earlier one of its lane holds waits for the next request', () => {
-    const lanes = new LaneSet(router, { ...aggregation, maxAggregateBytes: 2_000 });
+    const lanes = new LaneSet(router, { ...aggregation, maxAggregateBytes: 2_000 }, true);
     // Aggregates of ~9 records of 200 bytes; keys k0..k9 repeat every 10 records, so consecutive aggregates share keys.
     fill(lanes, keys(40, (i) => `k${i % 10}`), 200);
     const batcher = new Batcher({ ...limits, keyOrder: true }, undefined);
