@@ -19,6 +19,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AwsCredentials } from '../../aws/credentials.js';
 import { parseEndpoint, type ServiceEndpoint } from '../../aws/endpoint.js';
 import { signRequest } from '../../aws/sigv4.js';
+import { SinkRequestTimeoutError } from './errors.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'Kinesis_20131202.';
@@ -42,8 +43,42 @@ export class KinesisServiceError extends Error {
   }
 }
 
+/**
+ * Request bodies, reused: a body (about 1.4 MB for a 1 MiB PutRecords) is written, sent, and free
+ * again once the answer is in. Fresh ones per request were the largest garbage a draining producer
+ * made; the C allocator kept their peak resident long after. At most `max` free ones are kept
+ * (one per connection: a producer then never holds more bodies than it can have in flight, and never
+ * frees and allocates them again).
+ */
+class BodyBuffers {
+  readonly #free: ArrayBuffer[] = [];
+
+  constructor(private readonly max: number) {}
+
+  take(bytes: number): Buffer {
+    for (let i = this.#free.length - 1; i >= 0; i--) {
+      const free = this.#free[i]!;
+      if (free.byteLength >= bytes) {
+        this.#free.splice(i, 1);
+        return Buffer.from(free, 0, bytes);
+      }
+    }
+    // Rounded up, so that the next, slightly larger body fits too.
+    return Buffer.from(new ArrayBuffer(Math.ceil(bytes / BODY_ROUNDING) * BODY_ROUNDING), 0, bytes);
+  }
+
+  give(body: Buffer): void {
+    if (body.byteOffset !== 0) return;
+    if (this.#free.length >= this.max) this.#free.shift(); // keep the newest
+    this.#free.push(body.buffer as ArrayBuffer);
+  }
+}
+
+const BODY_ROUNDING = 256 * 1024;
+
 export class KinesisDirectClient {
   readonly #client: KinesisClient;
+  readonly bodies: BodyBuffers;
   readonly #customEndpoint: string | undefined;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
   #target: Promise<DirectTarget> | undefined;
@@ -53,10 +88,17 @@ export class KinesisDirectClient {
     this.#client = client;
     this.#customEndpoint = endpoint;
     this.#agents = { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
+    this.bodies = new BodyBuffers(maxSockets);
   }
 
-  /** Calls `operation` with a JSON body; resolves with the response body, or rejects with KinesisServiceError or the network error. */
-  async call(operation: string, body: Buffer, signal: AbortSignal): Promise<Buffer> {
+  /**
+   * Calls `operation` with a JSON body; resolves with the response body, or rejects with
+   * KinesisServiceError, SinkRequestTimeoutError after `timeoutMs`, the caller's abort reason, or the
+   * network error. One timer per request and no AbortController: per-request objects that live as
+   * long as the request are what a busy producer's garbage collector has to copy.
+   */
+  async call(operation: string, body: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+    signal?.throwIfAborted();
     this.#target ??= this.#resolveTarget();
     let target: DirectTarget;
     try {
@@ -72,24 +114,50 @@ export class KinesisDirectClient {
       ...(identity.sessionToken !== undefined ? { sessionToken: identity.sessionToken } : {}),
     };
     const { endpoint, region } = target;
+    const path = `${endpoint.basePath}/`;
     const signed = signRequest(
-      { method: 'POST', path: `${endpoint.basePath}/`, headers: { host: endpoint.host, 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET_PREFIX + operation } },
+      { method: 'POST', path, headers: { host: endpoint.host, 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET_PREFIX + operation } },
       { credentials, region, service: 'kinesis', date: new Date(), payloadHash: createHash('sha256').update(body).digest('hex') },
     );
-    const headers = { ...signed.headers, 'content-length': String(body.length) };
+    signed.headers['content-length'] = String(body.length);
     const https = endpoint.protocol === 'https:';
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      const options = { agent: https ? this.#agents.https : this.#agents.http, hostname: endpoint.hostname, port: endpoint.port, method: 'POST', path: `${endpoint.basePath}/`, headers, signal };
-      const req = https ? httpsRequest(options, resolve) : httpRequest(options, resolve);
-      req.on('error', reject);
+    const options = { agent: https ? this.#agents.https : this.#agents.http, hostname: endpoint.hostname, port: endpoint.port, method: 'POST', path, headers: signed.headers };
+    return new Promise<Buffer>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: unknown, answer?: Buffer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (error === undefined) resolve(answer!);
+        else reject(error as Error);
+      };
+      const req = (https ? httpsRequest : httpRequest)(options, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', finish);
+        response.on('end', () => {
+          const answer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          const status = response.statusCode ?? 0;
+          finish(status >= 200 && status < 300 ? undefined : errorOf(status, answer, response.headers), answer);
+        });
+      });
+      req.on('error', finish);
+      const timer = setTimeout(() => {
+        req.destroy();
+        finish(new SinkRequestTimeoutError(operation, timeoutMs, new DOMException(`${operation} timed out after ${timeoutMs} ms`, 'TimeoutError')));
+      }, timeoutMs);
+      const onAbort = (): void => {
+        req.destroy();
+        finish(signal!.reason);
+      };
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.end(body);
     });
-    const chunks: Buffer[] = [];
-    for await (const chunk of response) chunks.push(chunk as Buffer);
-    const answer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    const status = response.statusCode ?? 0;
-    if (status >= 200 && status < 300) return answer;
-    throw errorOf(status, answer, response.headers);
   }
 
   destroy(): void {

@@ -6,7 +6,7 @@
  * Why not the SDK's serializer: it grows its output by doubling from 2 KiB (a 1.4 MB body allocates
  * and copies about twice that) and base64-encodes in a JavaScript loop, per request; a producer
  * draining a backlog sends hundreds of such requests a minute, and on a small device that churn was
- * a large part of its memory. Here each entry's data is base64-encoded natively and copied once.
+ * a large part of its memory. Here each entry's data is base64-encoded straight into the body.
  * Everything else about the request (endpoint, signing, HTTP, response and error parsing) stays the
  * SDK client's (put-records.ts).
  */
@@ -35,7 +35,8 @@ function jsonString(text: string): string {
   return `"${text}"`;
 }
 
-export function putRecordsBody(streamName: string, entries: readonly PutRecordsBodyEntry[]): Buffer {
+/** `allocate`: where the body goes (a recycled buffer of exactly `bytes`); default a new one. */
+export function putRecordsBody(streamName: string, entries: readonly PutRecordsBodyEntry[], allocate?: (bytes: number) => Buffer): Buffer {
   const head = Buffer.from(`{"StreamName":${jsonString(streamName)},"Records":[`, 'utf8');
   const keys = new Array<string>(entries.length);
   let size = head.length + 2; // ...]}
@@ -47,16 +48,13 @@ export function putRecordsBody(streamName: string, entries: readonly PutRecordsB
     if (entry.explicitHashKey !== undefined) size += EXPLICIT_HASH_KEY.length + entry.explicitHashKey.length + 1; // "
     if (i > 0) size += 1; // ,
   }
-  const body = Buffer.allocUnsafe(size);
+  const body = allocate !== undefined ? allocate(size) : Buffer.allocUnsafe(size);
   let at = head.copy(body, 0);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     if (i > 0) body[at++] = COMMA;
     at += DATA.copy(body, at);
-    const data = entry.data;
-    const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    // Native base64 then a latin1 copy: several times faster than encoding byte by byte in JavaScript.
-    at += body.write(bytes.toString('base64'), at, 'latin1');
+    at = base64Into(entry.data, body, at);
     at += PARTITION_KEY.copy(body, at);
     at += body.write(keys[i]!, at, 'utf8');
     if (entry.explicitHashKey !== undefined) {
@@ -75,4 +73,49 @@ export function putRecordsBody(streamName: string, entries: readonly PutRecordsB
 
 function base64Length(bytes: number): number {
   return Math.ceil(bytes / 3) * 4;
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Every 12-bit value's two base64 characters, low byte first: one lookup per 12 bits. */
+const PAIRS = buildPairs();
+
+function buildPairs(): Uint16Array {
+  const pairs = new Uint16Array(4096);
+  for (let i = 0; i < 4096; i++) pairs[i] = ALPHABET.charCodeAt(i >> 6) | (ALPHABET.charCodeAt(i & 63) << 8);
+  return pairs;
+}
+
+/**
+ * Writes `data` as base64 into `out` at `at`; returns the offset after it. In JavaScript on purpose:
+ * Buffer#toString('base64') is faster per byte but makes a string per entry (1.37 bytes per data
+ * byte of young-generation garbage, the largest share of a draining producer's allocations), and
+ * every scavenge it caused let more of V8's young generation grow. Measured on a 256 MB drain: half
+ * the scavenges, and no more CPU overall.
+ */
+function base64Into(data: Uint8Array, out: Buffer, at: number): number {
+  const pairs = PAIRS;
+  const length = data.length;
+  const main = length - (length % 3);
+  let i = at;
+  for (let j = 0; j < main; j += 3) {
+    const n = (data[j]! << 16) | (data[j + 1]! << 8) | data[j + 2]!;
+    const high = pairs[n >> 12]!;
+    const low = pairs[n & 0xfff]!;
+    out[i] = high & 0xff;
+    out[i + 1] = high >> 8;
+    out[i + 2] = low & 0xff;
+    out[i + 3] = low >> 8;
+    i += 4;
+  }
+  const rest = length - main;
+  if (rest > 0) {
+    const n = (data[main]! << 16) | (rest === 2 ? data[main + 1]! << 8 : 0);
+    const high = pairs[n >> 12]!;
+    out[i] = high & 0xff;
+    out[i + 1] = high >> 8;
+    out[i + 2] = rest === 2 ? pairs[n & 0xfff]! & 0xff : 0x3d;
+    out[i + 3] = 0x3d;
+    i += 4;
+  }
+  return i;
 }
