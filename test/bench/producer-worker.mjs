@@ -149,9 +149,15 @@ async function aggWorker(url, records) {
   return result;
 }
 
+/**
+ * Room for a backlog of `megabytes` of record data: each 200-byte record takes ~248 bytes in the spool
+ * (its envelope with partition key, and the entry header), so the spool must hold ~1.25x the data.
+ */
+const backlogSpoolBytes = (megabytes) => Math.ceil(megabytes * 1.3 + 64) * 1024 * 1024;
+
 /** Fills a disk spool with `megabytes` of records while nothing listens at `deadUrl` (the outage). */
 async function fillWorker(deadUrl, megabytes, spoolDir) {
-  const p = await producer(deadUrl, spoolDir, (megabytes + 64) * 1024 * 1024);
+  const p = await producer(deadUrl, spoolDir, backlogSpoolBytes(megabytes));
   const records = Math.ceil((megabytes * 1024 * 1024) / 200);
   const start = { t: performance.now(), cpu: process.cpuUsage() };
   await putRecords(p, records);
@@ -162,7 +168,7 @@ async function fillWorker(deadUrl, megabytes, spoolDir) {
 
 /** Delivers the backlog left in the spool: the process whose peak RSS must stay under 100 MB. */
 async function drainWorker(url, megabytes, spoolDir) {
-  const p = await producer(url, spoolDir, (megabytes + 64) * 1024 * 1024);
+  const p = await producer(url, spoolDir, backlogSpoolBytes(megabytes));
   const backlog = p.stats().recovered;
   const start = { t: performance.now(), cpu: process.cpuUsage() };
   await p.flush();
