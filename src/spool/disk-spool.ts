@@ -23,11 +23,19 @@ import {
 import { checkAckRange, framedBytes } from './payloads.js';
 import { prepareFrames } from './entry-codec.js';
 import { SegmentReader } from './reader.js';
+import { FRAME_BUFFER_BYTES, FrameBuffers } from './frame-buffers.js';
+import { TailCache } from './tail-cache.js';
 import { recoverSpool } from './recovery.js';
 import type { SegmentTable } from './segments.js';
 import type { DiskSpoolOptions, EntryVisitor, ReadLimits, ReadResult, Spool, SpoolStats } from './types.js';
 import { EntryWaiters } from './waiters.js';
 import { SegmentWriter } from './writer.js';
+
+/**
+ * Memory kept for the newest accepted entries (TailCache): enough for a sender that reads a few
+ * hundred KiB at a time to stay in memory while it keeps up, small enough not to matter on a device.
+ */
+const DEFAULT_TAIL_CACHE_BYTES = 4 * 1024 * 1024;
 
 export async function openDiskSpool(options: DiskSpoolOptions): Promise<Spool> {
   const capacity = resolveCapacity(options);
@@ -59,6 +67,7 @@ export async function openDiskSpool(options: DiskSpoolOptions): Promise<Spool> {
       nextSeq: recovered.nextSeq,
       counters,
       releaseLock,
+      tailCacheBytes: options.tailCacheBytes ?? DEFAULT_TAIL_CACHE_BYTES,
     });
     return spool;
   } catch (error) {
@@ -81,6 +90,7 @@ interface DiskSpoolParts {
   readonly nextSeq: number;
   readonly counters: SpoolCounters;
   readonly releaseLock: () => void;
+  readonly tailCacheBytes: number;
 }
 
 class DiskSpool implements Spool {
@@ -90,6 +100,10 @@ class DiskSpool implements Spool {
   private readonly reader: SegmentReader;
   private readonly admission: Admission;
   private readonly waiters = new EntryWaiters();
+  /** The newest accepted entries in memory, for a reader that keeps up (SPEC.md §9.2). */
+  private readonly tail: TailCache;
+  /** Large appends' frames, reused once the tail cache drops them. */
+  private readonly frameBuffers: FrameBuffers;
   private readonly counters: SpoolCounters;
   /** The mark the durable ledger holds (undefined: no valid ledger on disk yet). */
   private ledgerMark: number | undefined;
@@ -102,6 +116,9 @@ class DiskSpool implements Spool {
   constructor(private readonly parts: DiskSpoolParts) {
     this.table = parts.table;
     this.counters = parts.counters;
+    // As many free as the cache can hold in use: then frames are never freed and allocated again.
+    this.frameBuffers = new FrameBuffers(Math.ceil(parts.tailCacheBytes / FRAME_BUFFER_BYTES) + 1);
+    this.tail = new TailCache(parts.tailCacheBytes, (frames) => this.frameBuffers.give(frames));
     this.ledgerMark = parts.ledgerMark;
     this.tracker = new AckTracker(parts.ackedThrough);
     this.admission = new Admission(parts.capacity, {
@@ -121,6 +138,7 @@ class DiskSpool implements Spool {
       this.counters,
       {
         accepted: (end) => this.waiters.accepted(end),
+        published: (firstSeq, count, frames) => this.tail.add(firstSeq, count, frames),
         settled: (bytes) => this.admission.settle(bytes),
         failed: (error) => {
           this.admission.close(error);
@@ -157,7 +175,7 @@ class DiskSpool implements Spool {
       return Promise.reject(error as Error);
     }
     // Copy now: the caller may reuse its buffers as soon as append returns.
-    const frames = prepareFrames(payloads, bytes);
+    const frames = prepareFrames(payloads, bytes, (n) => this.frameBuffers.take(n));
     const write = (): Promise<number | number[]> =>
       new Promise((resolve, reject) => this.writer.append({ frames, count: payloads.length, bytes, single, resolve, reject }));
     return admitted ? write() : this.admission.wait(bytes).then(write);
@@ -170,7 +188,11 @@ class DiskSpool implements Spool {
 
   scan(fromSeq: number, limits: ReadLimits, visit: EntryVisitor): Promise<number> {
     if (this.closing) return Promise.reject(new SpoolClosedError('scan'));
-    return this.reader.scan(fromSeq, limits.maxEntries ?? DEFAULT_READ_MAX_ENTRIES, limits.maxBytes ?? DEFAULT_READ_MAX_BYTES, visit);
+    const maxEntries = limits.maxEntries ?? DEFAULT_READ_MAX_ENTRIES;
+    const maxBytes = limits.maxBytes ?? DEFAULT_READ_MAX_BYTES;
+    const next = this.tail.scan(Math.max(fromSeq, this.tracker.ackedThrough + 1), maxEntries, maxBytes, visit);
+    if (next !== undefined) return Promise.resolve(next);
+    return this.reader.scan(fromSeq, maxEntries, maxBytes, visit);
   }
 
   waitForEntries(fromSeq: number, signal?: AbortSignal): Promise<boolean> {

@@ -40,8 +40,8 @@ export function readU64(buf: Buffer, at: number): number | undefined {
  * Why split: the payload is copied (and checksummed) once, when `append` is called, so the caller may
  * reuse its buffer at once; the seq is only known when the write happens.
  */
-export function prepareFrames(payloads: readonly Uint8Array[], totalBytes: number): Buffer {
-  const out = Buffer.allocUnsafe(totalBytes);
+export function prepareFrames(payloads: readonly Uint8Array[], totalBytes: number, allocate?: (bytes: number) => Buffer): Buffer {
+  const out = allocate !== undefined ? allocate(totalBytes) : Buffer.allocUnsafe(totalBytes);
   let at = 0;
   for (const payload of payloads) {
     out.writeUInt32LE(SYNC_U32, at);

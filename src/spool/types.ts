@@ -116,6 +116,8 @@ export interface DiskSpoolOptions extends CommonSpoolOptions {
   readonly ledgerIntervalMs?: number;
   /** Filesystem port; tests wrap it to count or fail calls. Default: node:fs. */
   readonly io?: SpoolIo;
+  /** Bytes of the newest accepted entries kept in memory for `scan` (SPEC.md §9.2). Default 4 MiB; 0 turns it off. */
+  readonly tailCacheBytes?: number;
 }
 
 export interface MemorySpoolOptions extends CommonSpoolOptions {

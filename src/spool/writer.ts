@@ -26,6 +26,8 @@ export interface PreparedAppend {
 export interface WriterEvents {
   /** Entries below `acceptedEnd` are accepted (readable). */
   accepted(acceptedEnd: number): void;
+  /** One append's entries became accepted: `count` entries from `firstSeq`, framed in `frames` (seqs stamped). */
+  published(firstSeq: number, count: number, frames: Buffer): void;
   /** Admitted bytes have reached a segment or were given up. */
   settled(bytes: number): void;
   /** The writer stopped for good (an fsync failed). */
@@ -43,6 +45,8 @@ interface Commit {
   readonly marks: readonly VisibleMark[];
   readonly endSeq: number;
   readonly settle: (error?: Error) => void;
+  /** The appends written, from `endSeq - their count` on (none for a sync round). */
+  readonly appends?: readonly PreparedAppend[];
 }
 
 interface Touched {
@@ -199,6 +203,7 @@ export class SegmentWriter {
     const commit: Commit = {
       marks,
       endSeq: firstSeq + count,
+      appends: batch,
       settle: (error) => {
         let seq = firstSeq;
         for (const prepared of batch) {
@@ -359,6 +364,14 @@ export class SegmentWriter {
     }
     const advanced = commit.endSeq > this.acceptedEndValue;
     if (advanced) this.acceptedEndValue = commit.endSeq;
+    if (commit.appends !== undefined) {
+      let seq = commit.endSeq;
+      for (const prepared of commit.appends) seq -= prepared.count;
+      for (const prepared of commit.appends) {
+        this.events.published(seq, prepared.count, prepared.frames);
+        seq += prepared.count;
+      }
+    }
     commit.settle();
     if (advanced) this.events.accepted(this.acceptedEndValue);
   }

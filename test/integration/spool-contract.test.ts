@@ -8,3 +8,13 @@ spoolContract('disk spool', {
   open: (options) => openDiskSpool({ ...options, dir: dirs.make() }),
   cleanup: () => dirs.cleanup(),
 });
+// The same contract with scans served only from the files (no tail cache), and from a tail cache
+// small enough that a scanning reader keeps falling behind it.
+spoolContract('disk spool, tail cache off', {
+  open: (options) => openDiskSpool({ ...options, dir: dirs.make(), tailCacheBytes: 0 }),
+  cleanup: () => dirs.cleanup(),
+});
+spoolContract('disk spool, 300-byte tail cache', {
+  open: (options) => openDiskSpool({ ...options, dir: dirs.make(), tailCacheBytes: 300 }),
+  cleanup: () => dirs.cleanup(),
+});
