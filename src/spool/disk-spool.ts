@@ -20,7 +20,7 @@ import {
   resolveInterval,
   type CapacityOptions,
 } from './options.js';
-import { checkAckRange, framedBytes } from './payloads.js';
+import { checkAckRange, framedBytes, framesBytes } from './payloads.js';
 import { prepareFrames } from './entry-codec.js';
 import { SegmentReader } from './reader.js';
 import { FRAME_BUFFER_BYTES, FrameBuffers } from './frame-buffers.js';
@@ -179,6 +179,29 @@ class DiskSpool implements Spool {
     const write = (): Promise<number | number[]> =>
       new Promise((resolve, reject) => this.writer.append({ frames, count: payloads.length, bytes, single, resolve, reject }));
     return admitted ? write() : this.admission.wait(bytes).then(write);
+  }
+
+  appendFrames(frames: Buffer, count: number): Promise<number> {
+    if (this.closing) return Promise.reject(new SpoolClosedError('append'));
+    let bytes: number;
+    let admitted: boolean;
+    try {
+      bytes = framesBytes(frames, count, this.parts.capacity.maxSegmentBytes);
+      if (count === 0) return Promise.resolve(this.writer.nextSeq);
+      if (this.writer.failed) return Promise.reject(this.writer.failed);
+      admitted = this.admission.tryAdmit(bytes);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const write = (): Promise<number> =>
+      new Promise((resolve, reject) =>
+        this.writer.append({ frames, count, bytes, single: true, resolve: resolve as (seqs: number | number[]) => void, reject }),
+      );
+    return admitted ? write() : this.admission.wait(bytes).then(write);
+  }
+
+  frameBuffer(bytes: number): Buffer {
+    return this.frameBuffers.take(bytes);
   }
 
   read(fromSeq: number, limits: ReadLimits = {}): Promise<ReadResult> {

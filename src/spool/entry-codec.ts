@@ -53,6 +53,33 @@ export function prepareFrames(payloads: readonly Uint8Array[], totalBytes: numbe
   return out;
 }
 
+/** Fills in the caller's part of the header of an entry whose payload is already at `at + 24` (prepareFrames' layout). */
+export function frameHeader(frames: Buffer, at: number, payloadLength: number): void {
+  frames.writeUInt32LE(SYNC_U32, at);
+  frames.writeUInt32LE(payloadLength, at + 4);
+  const start = at + ENTRY_HEADER_BYTES;
+  frames.writeUInt32LE(crc32Range(frames, start, start + payloadLength), at + 8);
+}
+
+/**
+ * Checks caller-framed entries (appendFrames): `count` entries with sync markers, filling `frames`
+ * exactly, none larger than `maxSegmentBytes`. Returns the framed bytes; throws a message for a misuse.
+ */
+export function checkFrames(frames: Buffer, count: number, maxSegmentBytes: number): { readonly bytes: number; readonly tooLarge: number | undefined; readonly error: string | undefined } {
+  let at = 0;
+  let tooLarge: number | undefined;
+  for (let i = 0; i < count; i++) {
+    if (at + ENTRY_HEADER_BYTES > frames.length || frames.readUInt32LE(at) !== SYNC_U32) {
+      return { bytes: at, tooLarge, error: `frame ${i} of ${count} is not a framed entry (at byte ${at} of ${frames.length})` };
+    }
+    const length = frames.readUInt32LE(at + 4);
+    if (ENTRY_HEADER_BYTES + length > maxSegmentBytes && tooLarge === undefined) tooLarge = length;
+    at += ENTRY_HEADER_BYTES + length;
+  }
+  if (at !== frames.length) return { bytes: at, tooLarge, error: `${count} framed entries end at byte ${at}, but the buffer holds ${frames.length}` };
+  return { bytes: at, tooLarge, error: undefined };
+}
+
 /** Writes `seq` and the header checksum into the prepared frame at `at`; returns the offset after the entry. */
 export function stampSeq(frames: Buffer, at: number, seq: number): number {
   writeU64(frames, at + 12, seq);

@@ -9,7 +9,8 @@ import { SpoolCounters } from './counters.js';
 import { framedSize } from './entry-codec.js';
 import { SpoolClosedError } from './errors.js';
 import { DEFAULT_READ_MAX_BYTES, DEFAULT_READ_MAX_ENTRIES, resolveCapacity, type CapacityOptions } from './options.js';
-import { checkAckRange, framedBytes } from './payloads.js';
+import { checkAckRange, framedBytes, framesBytes } from './payloads.js';
+import { ENTRY_HEADER_BYTES } from './entry-codec.js';
 import type { CommonSpoolOptions, EntryVisitor, ReadLimits, ReadResult, Spool, SpoolEntry, SpoolStats } from './types.js';
 import { EntryWaiters } from './waiters.js';
 
@@ -76,6 +77,30 @@ class MemorySpool implements Spool {
       return single ? first : copies.map((_, i) => first + i);
     };
     return admitted ? Promise.resolve(write()) : this.admission.wait(bytes).then(write);
+  }
+
+  appendFrames(frames: Buffer, count: number): Promise<number> {
+    if (this.closed) return Promise.reject(new SpoolClosedError('append'));
+    let payloads: Buffer[];
+    try {
+      framesBytes(frames, count, this.capacity.maxSegmentBytes);
+      // The memory spool stores payloads, not frames (same seqs and framed sizes).
+      payloads = new Array<Buffer>(count);
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        const length = frames.readUInt32LE(at + 4);
+        payloads[i] = frames.subarray(at + ENTRY_HEADER_BYTES, at + ENTRY_HEADER_BYTES + length);
+        at += ENTRY_HEADER_BYTES + length;
+      }
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    if (count === 0) return Promise.resolve(this.nextSeq);
+    return this.append(payloads).then((seqs) => seqs[0]!);
+  }
+
+  frameBuffer(bytes: number): Buffer {
+    return Buffer.allocUnsafe(bytes);
   }
 
   read(fromSeq: number, limits: ReadLimits = {}): Promise<ReadResult> {

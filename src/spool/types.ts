@@ -72,6 +72,15 @@ export interface Spool {
    */
   append(payload: Uint8Array): Promise<number>;
   append(payloads: readonly Uint8Array[]): Promise<number[]>;
+  /**
+   * Appends `count` entries already framed by the caller (SPEC.md §6.1: sync marker, length and payload
+   * checksum filled in, seq and header checksum left for the spool), so a producer can encode records
+   * straight into the buffer the spool writes. Resolves with the first seq, like a batch append. The
+   * spool keeps `frames`: the caller must not change it afterwards.
+   */
+  appendFrames(frames: Buffer, count: number): Promise<number>;
+  /** A buffer of `bytes` for `appendFrames` (recycled where the spool can). */
+  frameBuffer(bytes: number): Buffer;
   /** Accepted entries from `max(fromSeq, ackedThrough + 1)` on, in order; never waits. */
   read(fromSeq: number, limits?: ReadLimits): Promise<ReadResult>;
   /**

@@ -3,6 +3,7 @@
  * (memory here, disk in test/integration/spool-contract.test.ts). A factory opens a fresh spool.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { prepareFrames } from '../../../src/spool/entry-codec.js';
 import type { CommonSpoolOptions, Spool, SpoolDropEvent } from '../../../src/spool/index.js';
 import { ENTRY_HEADER, payload, range, readAll, seqsOf, label, track, turns } from './helpers.js';
 
@@ -150,6 +151,29 @@ export function spoolContract(name: string, factory: SpoolFactory): void {
         const next = await spool.scan(1, { maxBytes: 1 }, (seq) => seqs.push(seq));
         expect(seqs).toEqual([5]);
         expect(next).toBe(6);
+      });
+
+      it('appendFrames stores entries the caller framed: consecutive seqs, the same bytes, the same framed size', async () => {
+        const spool = await make();
+        await spool.append(payload(0));
+        const payloads = range(1, 5).map((i) => payload(i, 10 * i));
+        const bytes = payloads.reduce((sum, p) => sum + ENTRY_HEADER + p.length, 0);
+        const frames = prepareFrames(payloads, bytes, (n) => spool.frameBuffer(n));
+        expect(await spool.appendFrames(frames, payloads.length)).toBe(2);
+        const entries = await readAll(spool);
+        expect(seqsOf(entries)).toEqual(range(1, 6));
+        expect(entries.slice(1).map((e) => e.payload.toString('latin1'))).toEqual(payloads.map((p) => p.toString('latin1')));
+        expect(spool.stats().bytes).toBe(ENTRY_HEADER + 100 + bytes);
+      });
+
+      it('appendFrames refuses frames that do not match their count, and an entry larger than a segment', async () => {
+        const spool = await make(SMALL);
+        const frames = prepareFrames([payload(1), payload(2)], 2 * FRAMED);
+        await expect(spool.appendFrames(frames, 3)).rejects.toMatchObject({ code: 'SPOOL_PAYLOAD_TYPE' });
+        await expect(spool.appendFrames(frames, 1)).rejects.toMatchObject({ code: 'SPOOL_PAYLOAD_TYPE' });
+        const big = payload(3, 2000);
+        await expect(spool.appendFrames(prepareFrames([big], ENTRY_HEADER + big.length), 1)).rejects.toMatchObject({ code: 'SPOOL_ENTRY_TOO_LARGE' });
+        expect(spool.stats().nextSeq).toBe(1);
       });
 
       it('read past the last entry returns nothing and points at the next seq to come', async () => {
