@@ -68,6 +68,48 @@ export function encodeEnvelope(
   return out;
 }
 
+/**
+ * Writes the envelope into `out` at `at` (which has room for the worst case the caller reserved) and
+ * returns its length. A string's data is written as UTF-8 here, so its byte length need not be
+ * measured first: the caller checks the returned length against the record limits.
+ */
+export function encodeEnvelopeInto(
+  out: Buffer,
+  at: number,
+  data: Uint8Array | string,
+  newline: boolean,
+  partitionKey: string,
+  partitionKeyBytes: number,
+  explicitHashKey: string | undefined,
+  acceptedAtMs: number,
+): number {
+  out[at] = VERSION_BITS | (explicitHashKey === undefined ? 0 : FLAG_EXPLICIT_HASH_KEY);
+  out.writeUIntLE(Math.max(0, Math.floor(acceptedAtMs)), at + 1, 6);
+  out.writeUInt16LE(partitionKeyBytes, at + 7);
+  let offset = at + ENVELOPE_FIXED_BYTES;
+  if (partitionKeyBytes === partitionKey.length) {
+    // ASCII (UTF-8 length = string length), the usual key: a short loop beats Buffer#write's per-call cost.
+    for (let i = 0; i < partitionKeyBytes; i++) out[offset + i] = partitionKey.charCodeAt(i);
+    offset += partitionKeyBytes;
+  } else offset += out.write(partitionKey, offset, 'utf8');
+  if (explicitHashKey !== undefined) {
+    out[offset++] = explicitHashKey.length;
+    offset += out.write(explicitHashKey, offset, 'latin1');
+  }
+  if (typeof data === 'string') offset += out.write(data, offset, 'utf8');
+  else {
+    out.set(data, offset);
+    offset += data.byteLength;
+  }
+  if (newline) out[offset++] = 0x0a;
+  return offset - at;
+}
+
+/** Envelope bytes besides the data: the fixed part, the key and the EHK. */
+export function envelopeOverhead(partitionKeyBytes: number, explicitHashKey: string | undefined): number {
+  return ENVELOPE_FIXED_BYTES + partitionKeyBytes + (explicitHashKey === undefined ? 0 : 1 + explicitHashKey.length);
+}
+
 export function decodeEnvelope(payload: Buffer): DecodedEnvelope {
   const fields = new EnvelopeFields();
   readEnvelope(payload, 0, payload.length, true, fields);

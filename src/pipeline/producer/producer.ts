@@ -27,7 +27,7 @@ import { ShardRouter, SingleLaneRouter } from './lanes.js';
 import { nonNegative, positiveInteger, PRODUCER_DEFAULTS, resolveSink, type ProducerOptions, type ResolvedSink } from './options.js';
 import { Parking } from './parking.js';
 import { PutGate } from './put-gate.js';
-import { PartitionKeySource, prepareEnvelope, type PutOptions, type RecordInput, type RecordRules } from './record-input.js';
+import { PartitionKeySource, writeRecord, type PutOptions, type RecordInput, type RecordRules } from './record-input.js';
 import { Sender } from './sender.js';
 import { ShardMapRefresher } from './shard-map-refresher.js';
 import { ProducerCounters, producerMetrics, stateOf, type ProducerStats } from './stats.js';
@@ -158,7 +158,7 @@ export class Producer extends EventEmitter<ProducerEventMap> {
       maxWaitingPuts: positiveInteger('backpressure.maxWaitingPuts', backpressure.maxWaitingPuts, PRODUCER_DEFAULTS.maxWaitingPuts),
     });
     this.#appends = new AppendBatcher(
-      { append: (envelopes) => spool.append(envelopes) },
+      { appendFrames: (frames, count) => spool.appendFrames(frames, count), frameBuffer: (bytes) => spool.frameBuffer(bytes) },
       { settled: (records, bytes, error) => this.#settled(records, bytes, error) },
       APPEND_BATCH_MAX_RECORDS,
       Math.min(APPEND_BATCH_MAX_BYTES, Math.floor((options.spool?.maxBytes ?? PRODUCER_DEFAULTS.memorySpoolMaxBytes) / 4)),
@@ -247,19 +247,25 @@ export class Producer extends EventEmitter<ProducerEventMap> {
    */
   put(record: RecordInput, options?: PutOptions): Promise<void> {
     if (this.#closing !== undefined) return this.#refuse(new ProducerClosedError('put'));
-    let envelope: Buffer;
+    const appends = this.#appends;
+    let bytes: number;
     try {
-      envelope = prepareEnvelope(record, options, this.#rules, this.#keys, this.#clock.now());
+      // Encoded straight into this turn's spool append (append-batcher.ts).
+      bytes = writeRecord(record, options, this.#rules, this.#keys, this.#clock.now(), appends);
     } catch (error) {
       return this.#refuse(error);
     }
-    const bytes = envelope.length;
-    const accepted = this.#gate.tryAdmit(bytes)
-      ? this.#appends.add(envelope)
-      : this.#gate.wait(bytes).then(
-          () => this.#appends.add(envelope),
-          (error: unknown) => this.#refuse(error),
-        );
+    let accepted: Promise<void>;
+    if (this.#gate.tryAdmit(bytes)) {
+      accepted = appends.promise;
+    } else {
+      // The gate says wait: the record leaves this turn's batch and joins a later one once let in.
+      const envelope = appends.retractLast();
+      accepted = this.#gate.wait(bytes).then(
+        () => appends.add(envelope),
+        (error: unknown) => this.#refuse(error),
+      );
+    }
     // Appends settle in order (FIFO gate, FIFO spool), so the last one settling means all earlier ones have.
     this.#lastAppend = accepted;
     return accepted;

@@ -4,7 +4,8 @@
  * fails here could never be delivered, so it is refused now rather than dead-lettered later.
  */
 import { InvalidRecordError, checkExplicitHashKey, checkPartitionKey } from '../../core/record-validation.js';
-import { encodeEnvelope } from './envelope.js';
+import type { AppendBatcher } from './append-batcher.js';
+import { encodeEnvelopeInto, envelopeOverhead } from './envelope.js';
 
 /** Bytes as they are, a string as UTF-8, anything else as its JSON text. */
 export type RecordInput = Uint8Array | string | number | boolean | null | object;
@@ -80,33 +81,59 @@ export class PartitionKeySource {
   }
 }
 
+/** Strings longer than this are measured before they are written (reserving 3 bytes a character would be wasteful). */
+const MEASURE_STRINGS_FROM = 16 * 1024;
+
 /**
- * Validates the record for the sink and returns its spool envelope. Throws InvalidRecordError.
- * Strings and JSON values are written straight into the envelope (no intermediate Buffer): put() runs
- * once per record, and one allocation and copy less is measurable there.
+ * Validates the record for the sink and encodes its envelope straight into the append batch
+ * (`reserve`, encode, `commit`); returns the envelope's length. Throws InvalidRecordError, and then
+ * nothing is added. Strings and JSON values are written as UTF-8 straight into the batch (no
+ * intermediate Buffer, and no separate pass to measure them): put() runs once per record.
  */
-export function prepareEnvelope(
+export function writeRecord(
   input: RecordInput,
   options: PutOptions | undefined,
   rules: RecordRules,
   keys: PartitionKeySource,
   nowMs: number,
-): Buffer {
+  batch: AppendBatcher,
+): number {
   if (input === undefined) {
     throw new InvalidRecordError('RECORD_DATA_INVALID', 'put() needs a record: a Buffer, Uint8Array, string or JSON-serialisable value, got undefined.');
   }
   let data: Uint8Array | string;
-  let dataBytes: number;
   let newline = false;
+  /** The most bytes the data can take (exact for bytes and measured strings). */
+  let dataMax: number;
   if (input instanceof Uint8Array) {
     data = toRecordData(input, rules.newline);
-    dataBytes = data.byteLength;
+    dataMax = data.byteLength;
   } else {
     const isJson = typeof input !== 'string';
     data = isJson ? jsonText(input) : (input as string);
     newline = (rules.newline === 'always' || (rules.newline === 'json' && isJson)) && !data.endsWith('\n');
-    dataBytes = Buffer.byteLength(data, 'utf8') + (newline ? 1 : 0);
+    dataMax = (data.length > MEASURE_STRINGS_FROM ? Buffer.byteLength(data, 'utf8') : 3 * data.length) + (newline ? 1 : 0);
   }
+  let partitionKey = '';
+  let partitionKeyBytes = 0;
+  let explicitHashKey: string | undefined;
+  if (rules.kind === 'kinesis') {
+    partitionKey = options?.partitionKey ?? keys.next();
+    explicitHashKey = options?.explicitHashKey;
+    partitionKeyBytes = checkPartitionKey(partitionKey);
+    if (explicitHashKey !== undefined) checkExplicitHashKey(explicitHashKey);
+  }
+  const overhead = envelopeOverhead(partitionKeyBytes, explicitHashKey);
+  // A record far over every limit is refused before it is written anywhere.
+  if (typeof data !== 'string' || data.length > MEASURE_STRINGS_FROM) checkSize(rules, dataMax, partitionKeyBytes);
+  const at = batch.reserve(overhead + dataMax);
+  const bytes = encodeEnvelopeInto(batch.buffer, at, data, newline, partitionKey, partitionKeyBytes, explicitHashKey, nowMs);
+  checkSize(rules, bytes - overhead, partitionKeyBytes);
+  batch.commit(bytes);
+  return bytes;
+}
+
+function checkSize(rules: RecordRules, dataBytes: number, partitionKeyBytes: number): void {
   if (rules.kind === 'firehose') {
     if (dataBytes > rules.maxRecordBytes) {
       throw new InvalidRecordError(
@@ -114,12 +141,8 @@ export function prepareEnvelope(
         `Record is ${dataBytes} bytes; a Firehose record may be at most ${rules.maxRecordBytes} bytes (1,000 KiB, before base64). Split the data into smaller records.`,
       );
     }
-    return encodeEnvelope(data, dataBytes, newline, '', 0, undefined, nowMs);
+    return;
   }
-  const partitionKey = options?.partitionKey ?? keys.next();
-  const explicitHashKey = options?.explicitHashKey;
-  const partitionKeyBytes = checkPartitionKey(partitionKey);
-  if (explicitHashKey !== undefined) checkExplicitHashKey(explicitHashKey);
   const size = dataBytes + partitionKeyBytes;
   if (size > rules.maxRecordBytes) {
     throw new InvalidRecordError(
@@ -129,5 +152,4 @@ export function prepareEnvelope(
         "Split the data into smaller records, or raise the stream's MaxRecordSize and the sink's maxRecordBytes.",
     );
   }
-  return encodeEnvelope(data, dataBytes, newline, partitionKey, partitionKeyBytes, explicitHashKey, nowMs);
 }

@@ -97,6 +97,18 @@ describe('backpressure and the full spool', () => {
     expect(stored).toContain(body(199));
   });
 
+  it("backpressure 'block': puts beyond maxPendingPuts wait at the gate, then each is accepted, stored once and in put order", async () => {
+    const kinesis = new FakeKinesis();
+    const producer = await start(kinesis, { ordering: 'per-key', backpressure: { maxPendingPuts: 3, onBackpressure: 'block' } });
+    // One event-loop turn of puts: three go into this turn's append, the others wait and join later ones.
+    const puts = Array.from({ length: 50 }, (_, i) => producer.put(body(i), { partitionKey: 'k' }));
+    await Promise.all(puts);
+    expect(producer.stats().accepted).toBe(50);
+    await producer.flush();
+    expect(kinesis.storedData()).toEqual(Array.from({ length: 50 }, (_, i) => body(i)));
+    expect(producer.stats().spool.nextSeq).toBe(51);
+  });
+
   it("backpressure 'reject': put fails with PRODUCER_BACKPRESSURE once too many puts wait for the spool", async () => {
     const kinesis = new FakeKinesis();
     const release = stalled(kinesis);
