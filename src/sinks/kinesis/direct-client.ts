@@ -44,9 +44,10 @@ export class KinesisServiceError extends Error {
 }
 
 /**
- * Request bodies, reused: a body (about 1.4 MB for a 1 MiB PutRecords) is written, sent, and free
- * again once the answer is in. Fresh ones per request were the largest garbage a draining producer
- * made; the C allocator kept their peak resident long after. At most `max` free ones are kept
+ * Request bodies, reused: a body (about 1.4 MB for a 1 MiB PutRecords) is written, handed to the
+ * socket, and free again as soon as the socket has taken it (requests spend most of their time
+ * waiting for the answer, so a few bodies serve more requests in flight). Fresh ones per request were
+ * the largest garbage a draining producer made; the C allocator kept their peak resident long after. At most `max` free ones are kept
  * (one per connection: a producer then never holds more bodies than it can have in flight, and never
  * frees and allocates them again).
  */
@@ -95,9 +96,10 @@ export class KinesisDirectClient {
    * Calls `operation` with a JSON body; resolves with the response body, or rejects with
    * KinesisServiceError, SinkRequestTimeoutError after `timeoutMs`, the caller's abort reason, or the
    * network error. One timer per request and no AbortController: per-request objects that live as
-   * long as the request are what a busy producer's garbage collector has to copy.
+   * long as the request are what a busy producer's garbage collector has to copy. `sent` is called once
+   * the whole body has been handed to the operating system (the caller may reuse it from then on).
    */
-  async call(operation: string, body: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+  async call(operation: string, body: Buffer, timeoutMs: number, signal?: AbortSignal, sent?: () => void): Promise<Buffer> {
     signal?.throwIfAborted();
     this.#target ??= this.#resolveTarget();
     let target: DirectTarget;
@@ -143,6 +145,7 @@ export class KinesisDirectClient {
         });
       });
       req.on('error', finish);
+      if (sent !== undefined) req.on('finish', sent);
       const timer = setTimeout(() => {
         req.destroy();
         finish(new SinkRequestTimeoutError(operation, timeoutMs, new DOMException(`${operation} timed out after ${timeoutMs} ms`, 'TimeoutError')));

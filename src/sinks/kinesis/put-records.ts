@@ -61,10 +61,8 @@ export async function putRecordsDirect(
   signal?: AbortSignal,
 ): Promise<KinesisEntryOutcome[]> {
   const body = putRecordsBody(target.streamName, entries, (bytes) => direct.bodies.take(bytes));
-  const answer = await direct.call('PutRecords', body, target.requestTimeoutMs, signal);
-  // Answered: the body has been sent and nothing holds it. (After a failure it is left to the GC: a
-  // timed-out request may still be writing it.)
-  direct.bodies.give(body);
+  // Given back once the socket has taken all of it; a request that fails before that leaves it to the GC.
+  const answer = await direct.call('PutRecords', body, target.requestTimeoutMs, signal, () => direct.bodies.give(body));
   const output = JSON.parse(answer.toString('utf8')) as { Records?: Parameters<typeof readOutcomes>[1] };
   return readOutcomes(entries.length, output.Records ?? []);
 }
