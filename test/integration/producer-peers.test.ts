@@ -1,8 +1,9 @@
 /**
  * The producer against the two independent Kinesis implementations, kinesalite and kinesis-local,
- * over HTTP/1.1 (the `requestHandler` override; neither speaks reliable h2c): the same read-back
- * checks as against our target. They enforce no throughput limits, so this is about the wire format,
- * ListShards and the aggregates as someone else's server stores them.
+ * over HTTP/1.1: the same read-back checks as against our target, once with PutRecords as our own
+ * signed request (the default) and once through the SDK client (a caller-given `requestHandler`;
+ * neither peer speaks reliable h2c). They enforce no throughput limits, so this is about the wire
+ * format, ListShards and the aggregates as someone else's server stores them.
  */
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
@@ -35,12 +36,14 @@ for (const { name, start } of peers) {
       await peer?.close();
     });
 
-    it('every accepted record is read back exactly once, de-aggregated with checksums, each inside its shard, in per-key order', async () => {
-      await createStream(client, 'peer-telemetry', 3);
+    for (const path of ['our signed request', 'the SDK client'] as const) {
+    it(`every accepted record is read back exactly once, de-aggregated with checksums, each inside its shard, in per-key order (${path})`, async () => {
+      const stream = path === 'the SDK client' ? 'peer-telemetry-sdk' : 'peer-telemetry';
+      await createStream(client, stream, 3);
       const handler = new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 8 }) });
       const producer = await createProducer({
-        sink: { type: 'kinesis', streamName: 'peer-telemetry', rateLimit: false },
-        aws: { endpoint: peer.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, requestHandler: handler },
+        sink: { type: 'kinesis', streamName: stream, rateLimit: false },
+        aws: { endpoint: peer.url, region: TEST_REGION, credentials: TEST_CREDENTIALS, ...(path === 'the SDK client' ? { requestHandler: handler } : {}) },
         ordering: 'per-key',
       });
       const sent: string[] = [];
@@ -56,7 +59,7 @@ for (const { name, start } of peers) {
       } finally {
         await producer.close({ timeoutMs: 0 });
       }
-      const back = await readStream(client, 'peer-telemetry');
+      const back = await readStream(client, stream);
       expect(back.outOfRange).toEqual([]);
       expect(back.kinesisRecords).toBeLessThan(300);
       const counts = tally(back.records.map((r) => r.data));
@@ -64,5 +67,6 @@ for (const { name, start } of peers) {
       expect([...counts.keys()].sort()).toEqual(sent.sort());
       expect(inKeyOrder(back.records)).toBe(true);
     });
+    }
   });
 }

@@ -67,22 +67,26 @@ export async function putRecordsDirect(
   return readOutcomes(entries.length, output.Records ?? []);
 }
 
-/** Maps the response entries (same order as the request) to outcomes. */
+/**
+ * Maps the response entries (same order as the request) to outcomes. Fields may be missing or JSON
+ * null (kinesis-local answers `"ErrorCode": null` for a stored record; the SDK turns null into
+ * undefined, our own request does not): only a non-empty string counts.
+ */
 export function readOutcomes(
   sent: number,
-  results: readonly { SequenceNumber?: string | undefined; ShardId?: string | undefined; ErrorCode?: string | undefined; ErrorMessage?: string | undefined }[],
+  results: readonly { SequenceNumber?: string | null | undefined; ShardId?: string | null | undefined; ErrorCode?: string | null | undefined; ErrorMessage?: string | null | undefined }[],
 ): KinesisEntryOutcome[] {
   if (results.length !== sent) throw new SinkResponseMismatchError('PutRecords', sent, results.length);
   const outcomes = new Array<KinesisEntryOutcome>(sent);
   for (let i = 0; i < sent; i++) {
     const result = results[i]!;
-    if (result.ErrorCode !== undefined && result.ErrorCode !== '') {
-      outcomes[i] = { ok: false, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? '' };
-    } else if (result.SequenceNumber === undefined) {
+    if (typeof result.ErrorCode === 'string' && result.ErrorCode !== '') {
+      outcomes[i] = { ok: false, errorCode: result.ErrorCode, errorMessage: typeof result.ErrorMessage === 'string' ? result.ErrorMessage : '' };
+    } else if (typeof result.SequenceNumber !== 'string') {
       // Neither a sequence number nor an error: we cannot know it was stored, so it is retried.
       outcomes[i] = { ok: false, errorCode: 'InternalFailure', errorMessage: 'The result entry has neither SequenceNumber nor ErrorCode.' };
     } else {
-      outcomes[i] = { ok: true, shardId: result.ShardId };
+      outcomes[i] = { ok: true, shardId: typeof result.ShardId === 'string' ? result.ShardId : undefined };
     }
   }
   return outcomes;

@@ -80,6 +80,13 @@ describe('Kinesis transport', () => {
     expect(readOutcomes(1, [{}])).toEqual([{ ok: false, errorCode: 'InternalFailure', errorMessage: expect.any(String) }]);
   });
 
+  it('reads a stored entry whose ErrorCode is JSON null (kinesis-local) as stored, not as failed', () => {
+    expect(readOutcomes(2, [{ SequenceNumber: '1', ShardId: 'shardId-000000000001', ErrorCode: null, ErrorMessage: null }, { SequenceNumber: null, ErrorCode: 'InternalFailure', ErrorMessage: null }])).toEqual([
+      { ok: true, shardId: 'shardId-000000000001' },
+      { ok: false, errorCode: 'InternalFailure', errorMessage: '' },
+    ]);
+  });
+
   for (const [path, http1] of [
     ['our signed request', false],
     ['the SDK client with a caller-given request handler', true],
