@@ -1,4 +1,4 @@
-// The SDK's public surface: re-exports only.
+// The SDK's public surface: re-exports, and one loader that keeps the video side out of data-only processes.
 export { KedgeError, InvalidInputError } from './core/errors.js';
 export type { Clock, Rng, Sleep } from './core/clock.js';
 export { InvalidRecordError, type InvalidRecordCode } from './core/record-validation.js';
@@ -45,4 +45,16 @@ export {
 export { SinkRequestTimeoutError, SinkResponseMismatchError } from './sinks/kinesis/errors.js';
 export type { AwsClientOptions } from './sinks/kinesis/aws-options.js';
 export { SpoolClosedError, SpoolFullError, SpoolIoError, SpoolLockedError, type FsyncPolicy, type OnFullPolicy, type SpoolStats } from './spool/index.js';
-export { createVideoProducer, type FlushResult as VideoFlushResult, type VideoProducer, type VideoProducerEvent, type VideoProducerOptions, type VideoProducerStats } from './pipeline/video-producer.js';
+import type { VideoProducer, VideoProducerOptions } from './pipeline/video-producer.js';
+export type { FlushResult as VideoFlushResult, VideoProducer, VideoProducerEvent, VideoProducerOptions, VideoProducerStats } from './pipeline/video-producer.js';
+
+/**
+ * Streams one camera to one Kinesis video stream (pipeline/video-producer.ts). The video side — the
+ * Kinesis Video SDK client, the camera supervisor, ffmpeg command building — is loaded on the first
+ * call, not when `kedge` is imported: a data-only producer on a 1 GB device would otherwise carry
+ * ~16 MB of RSS for modules it never runs.
+ */
+export async function createVideoProducer(options: VideoProducerOptions): Promise<VideoProducer> {
+  const video = await import('./pipeline/video-producer.js');
+  return video.createVideoProducer(options);
+}
