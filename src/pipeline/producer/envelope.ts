@@ -46,25 +46,7 @@ export function encodeEnvelope(
 ): Buffer {
   const ehkBytes = explicitHashKey === undefined ? 0 : 1 + explicitHashKey.length;
   const out = Buffer.allocUnsafe(ENVELOPE_FIXED_BYTES + partitionKeyBytes + ehkBytes + dataBytes);
-  out[0] = VERSION_BITS | (explicitHashKey === undefined ? 0 : FLAG_EXPLICIT_HASH_KEY);
-  out.writeUIntLE(Math.max(0, Math.floor(acceptedAtMs)), 1, 6);
-  out.writeUInt16LE(partitionKeyBytes, 7);
-  let offset = ENVELOPE_FIXED_BYTES;
-  if (partitionKeyBytes === partitionKey.length) {
-    // ASCII (UTF-8 length = string length), the usual key: a short loop beats Buffer#write's per-call cost.
-    for (let i = 0; i < partitionKeyBytes; i++) out[offset + i] = partitionKey.charCodeAt(i);
-    offset += partitionKeyBytes;
-  } else offset += out.write(partitionKey, offset, 'utf8');
-  if (explicitHashKey !== undefined) {
-    out[offset++] = explicitHashKey.length;
-    offset += out.write(explicitHashKey, offset, 'latin1');
-  }
-  if (typeof data === 'string') offset += out.write(data, offset, 'utf8');
-  else {
-    out.set(data, offset);
-    offset += data.byteLength;
-  }
-  if (newline) out[offset] = 0x0a;
+  encodeEnvelopeInto(out, 0, data, newline, partitionKey, partitionKeyBytes, explicitHashKey, acceptedAtMs);
   return out;
 }
 
