@@ -1,10 +1,10 @@
 /**
  * Builds ONE KPL aggregated record (format.ts, reference/kds.md §2.1) from bytes, encoding each user
- * record as it is added. Where {@link Aggregator} keeps the caller's record objects until flush, this
- * keeps nothing of the caller's: a record's protobuf `Record` message (indices and data) is written
- * into a scratch buffer at once, so a producer holding thousands of records in open aggregates holds
- * bytes, not objects. (Objects that live across garbage collections make V8 grow its young
- * generation; bytes in a buffer do not.) The output is byte-for-byte what Aggregator produces.
+ * record as it is added: the one implementation of the format (Aggregator, for callers that hold
+ * record objects, is built on it). It keeps nothing of the caller's: a record's protobuf `Record`
+ * message (indices and data) is written into a scratch buffer at once, so a producer holding thousands
+ * of records in open aggregates holds bytes, not objects. (Objects that live across garbage
+ * collections make V8 grow its young generation; bytes in a buffer do not.)
  *
  * The scratch buffer is reused from one aggregate to the next; `seal` copies it into the record it
  * returns, which is the only allocation the data costs.

@@ -1,7 +1,7 @@
 /**
- * The byte-fed aggregate builder the producer uses: the same wire bytes as Aggregator (which is
- * checked against KPL fixtures and aws-kinesis-agg), built from ranges of a caller's buffer that the
- * caller may overwrite as soon as tryAdd returns.
+ * The byte-fed aggregate builder the producer uses (and Aggregator wraps; kpl-fixtures.test.ts checks
+ * its bytes against real KPL output), built from ranges of a caller's buffer that the caller may
+ * overwrite as soon as tryAdd returns.
  */
 import { describe, expect, it } from 'vitest';
 import { AggregateBuilder } from '../../../../src/pipeline/aggregation/aggregate-builder.js';
@@ -47,7 +47,7 @@ function records(n: number, rng: ReturnType<typeof seededRng>): UserRecord[] {
 }
 
 describe('AggregateBuilder', () => {
-  it('produces byte for byte the aggregates Aggregator makes, across many aggregates of one builder', () => {
+  it('makes the same bytes from a buffer overwritten after every add as from the records kept whole, across many aggregates of one builder', () => {
     const input = records(3000, seededRng(11));
     const options = { maxAggregateBytes: 20_000 };
     const ours = build(input, options);
