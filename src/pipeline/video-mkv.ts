@@ -14,7 +14,7 @@
  * number, int16 relative timecode and flags), and media/mkv's rules are kept: a fragment starts with a
  * keyframe, and block timecodes stay within int16 of the cluster's.
  */
-import type { NalUnit } from '../media/h264/index.js';
+import { lengthPrefixedBytes, writeLengthPrefixed, type NalUnit } from '../media/h264/index.js';
 import { encodeStreamHeader, MkvError, MkvId, VIDEO_TRACK_NUMBER } from '../media/mkv/index.js';
 import { sizeVintLength, uintLength, writeId, writeSizeVint, writeUint } from '../media/mkv/vint.js';
 
@@ -26,8 +26,6 @@ const CLUSTER_HEADER = 12;
 const BLOCK_ID_BYTES = 1;
 /** Track number (1-byte vint), int16 relative timecode, flags. */
 const BLOCK_HEADER = 4;
-/** Each NAL unit's 4-byte big-endian length, in place of its start code. */
-const NAL_LENGTH_BYTES = 4;
 const FLAG_KEYFRAME = 0x80;
 /** The first fragment's buffer, before any fragment size is known; it grows if needed. */
 const FIRST_FRAGMENT_BYTES = 256 * 1024;
@@ -85,9 +83,7 @@ export class ClusterBuilder {
     if (!Number.isInteger(relative) || relative < -32768 || relative > 32767) {
       throw new MkvError('MKV_BLOCK_TIMECODE_RANGE', `frame timecode ${timecode} is ${relative} ms from its cluster's ${this.timecode}; start a new fragment sooner`);
     }
-    let payloadBytes = 0;
-    for (const n of nalUnits) payloadBytes += NAL_LENGTH_BYTES + n.data.length;
-    const bodyBytes = BLOCK_HEADER + payloadBytes;
+    const bodyBytes = BLOCK_HEADER + lengthPrefixedBytes(nalUnits);
     const out = this.reserve(BLOCK_ID_BYTES + sizeVintLength(bodyBytes) + bodyBytes);
     let p = writeId(out, this.length, MkvId.SimpleBlock);
     p = writeSizeVint(out, p, bodyBytes);
@@ -95,16 +91,7 @@ export class ClusterBuilder {
     out[p++] = (relative >> 8) & 0xff;
     out[p++] = relative & 0xff;
     out[p++] = keyframe ? FLAG_KEYFRAME : 0;
-    for (const n of nalUnits) {
-      const len = n.data.length;
-      out[p] = len >>> 24;
-      out[p + 1] = (len >>> 16) & 0xff;
-      out[p + 2] = (len >>> 8) & 0xff;
-      out[p + 3] = len & 0xff;
-      out.set(n.data, p + 4);
-      p += NAL_LENGTH_BYTES + len;
-    }
-    this.length = p;
+    this.length = writeLengthPrefixed(out, p, nalUnits);
     this.blocks += 1;
   }
 

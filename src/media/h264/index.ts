@@ -5,7 +5,7 @@ export type { AccessUnit, AccessUnitOptions, CopyInputOptions, ParameterSets } f
 export { buildAvcc, parseAvcc } from './avcc.js';
 export type { AvcDecoderConfig } from './avcc.js';
 export { H264Error } from './errors.js';
-export { lengthPrefixedPayload, toLengthPrefixed } from './length-prefixed.js';
+export { lengthPrefixedBytes, lengthPrefixedPayload, toLengthPrefixed, writeLengthPrefixed } from './length-prefixed.js';
 export type { BlockPayload, LengthPrefixOptions } from './length-prefixed.js';
 export { NalType, isBSlice, isVclSlice } from './nal.js';
 export type { NalUnit } from './nal.js';

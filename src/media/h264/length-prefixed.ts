@@ -22,24 +22,32 @@ export interface BlockPayload {
 /** The NAL units of an access unit as 4-byte big-endian length + NAL unit, ready for a SimpleBlock. */
 export function lengthPrefixedPayload(nalUnits: readonly NalUnit[], options: LengthPrefixOptions = {}): BlockPayload {
   const kept = nalUnits.filter((n) => keepNal(n.type, options));
-  let byteLength = 0;
-  for (const n of kept) byteLength += 4 + n.data.length;
   return {
-    byteLength,
-    writeTo(target: Uint8Array, offset: number): number {
-      let p = offset;
-      for (const n of kept) {
-        const len = n.data.length;
-        target[p] = len >>> 24;
-        target[p + 1] = (len >>> 16) & 0xff;
-        target[p + 2] = (len >>> 8) & 0xff;
-        target[p + 3] = len & 0xff;
-        target.set(n.data, p + 4);
-        p += 4 + len;
-      }
-      return p;
-    },
+    byteLength: lengthPrefixedBytes(kept),
+    writeTo: (target: Uint8Array, offset: number): number => writeLengthPrefixed(target, offset, kept),
   };
+}
+
+/** Bytes {@link writeLengthPrefixed} writes for these NAL units. */
+export function lengthPrefixedBytes(nalUnits: readonly NalUnit[]): number {
+  let byteLength = 0;
+  for (const n of nalUnits) byteLength += 4 + n.data.length;
+  return byteLength;
+}
+
+/** Writes every NAL unit as a 4-byte big-endian length and its bytes at `offset`; returns the offset after them. */
+export function writeLengthPrefixed(target: Uint8Array, offset: number, nalUnits: readonly NalUnit[]): number {
+  let p = offset;
+  for (const n of nalUnits) {
+    const len = n.data.length;
+    target[p] = len >>> 24;
+    target[p + 1] = (len >>> 16) & 0xff;
+    target[p + 2] = (len >>> 8) & 0xff;
+    target[p + 3] = len & 0xff;
+    target.set(n.data, p + 4);
+    p += 4 + len;
+  }
+  return p;
 }
 
 /** The same, as one new buffer. */
