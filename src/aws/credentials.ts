@@ -7,7 +7,6 @@
  * to 40 minutes, so a token that expires mid-connection is what produced "connection duration reached"
  * reports on the C producer (kvs.md §5.9).
  */
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { KedgeError } from '../core/errors.js';
@@ -72,9 +71,31 @@ export function cachedCredentials(provider: CredentialProvider, options: CachedC
   };
 }
 
+/** What the SDK's providers return (a subset of @smithy/types' AwsCredentialIdentity). */
+type ChainCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date };
+
+/**
+ * The SDK's node provider chain (`fromNodeProviderChain` of @aws-sdk/credential-providers), imported on
+ * its first call: a producer given its keys, or one that talks to a local target, never loads the
+ * providers (megabytes of modules on a device). The chain memoizes and refreshes its credentials itself.
+ */
+export function lazyNodeProviderChain(init: { profile?: string } = {}): () => Promise<ChainCredentials> {
+  let chain: Promise<() => Promise<ChainCredentials>> | undefined;
+  return async () => {
+    chain ??= import('@aws-sdk/credential-providers').then(
+      ({ fromNodeProviderChain }) => fromNodeProviderChain(init),
+      (error: unknown) => {
+        chain = undefined; // a failed import is tried again on the next call
+        throw error;
+      },
+    );
+    return (await chain)();
+  };
+}
+
 /** The SDK's default chain, cached with `cachedCredentials`. */
 export function defaultCredentialProvider(options: CachedCredentialsOptions & { profile?: string } = {}): CredentialProvider {
-  const chain = fromNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile });
+  const chain = lazyNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile });
   return cachedCredentials(async () => {
     const c = await chain();
     return {

@@ -1,9 +1,10 @@
 /**
- * Endpoint resolution for requests we make by hand. The SDK clients resolve their own endpoints; these
- * helpers cover the control-plane URL we hand to them when the user gives only a region, and the parts of a
- * data endpoint (from GetDataEndpoint) that a node:http(s) request needs.
+ * Endpoint resolution for requests we make by hand: a service's AWS URL from a region (partition
+ * suffixes, FIPS and dual-stack variants), and the parts of an endpoint URL (given by the user, or a data
+ * endpoint from GetDataEndpoint) that a node:http(s) request needs.
  */
 import { InvalidInputError } from '../core/errors.js';
+import { awsPartition } from './partitions.js';
 
 export interface ServiceEndpoint {
   /** 'https:' for AWS, 'http:' for a local target. */
@@ -16,14 +17,28 @@ export interface ServiceEndpoint {
   readonly basePath: string;
 }
 
-/** `https://<prefix>.<region>.amazonaws.com` (`.amazonaws.com.cn` in China, `.api.aws` for dual-stack). */
-export function awsServiceUrl(endpointPrefix: string, region: string, options: { dualStack?: boolean } = {}): string {
-  if (!/^[a-z]{2}(-[a-z0-9]+)+-\d+$/.test(region)) {
+/** Flags that pick a variant of a service's AWS endpoint (the SDK's `useFipsEndpoint` and `useDualstackEndpoint`). */
+export interface EndpointVariant {
+  readonly fips?: boolean;
+  readonly dualStack?: boolean;
+}
+
+/** Refuses what is not a region name (it becomes part of a host name), with the fix in the message. */
+export function checkRegionName(region: string): void {
+  if (!/^[a-z]{2,}(-[a-z0-9]+)+-\d+$/.test(region)) {
     throw new InvalidInputError('AWS_INVALID_REGION', `"${region}" is not an AWS region name; use one like "eu-central-1".`);
   }
-  const china = region.startsWith('cn-');
-  const suffix = options.dualStack ? (china ? 'api.amazonwebservices.com.cn' : 'api.aws') : china ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return `https://${endpointPrefix}.${region}.${suffix}`;
+}
+
+/**
+ * `https://<prefix>[-fips].<region>.<suffix>`, the suffix from the region's partition (`amazonaws.com`,
+ * `amazonaws.com.cn`, ..., or the partition's dual-stack suffix such as `api.aws`).
+ */
+export function awsServiceUrl(endpointPrefix: string, region: string, variant: EndpointVariant = {}): string {
+  checkRegionName(region);
+  const partition = awsPartition(region);
+  const suffix = variant.dualStack === true ? partition.dualStackDnsSuffix : partition.dnsSuffix;
+  return `https://${endpointPrefix}${variant.fips === true ? '-fips' : ''}.${region}.${suffix}`;
 }
 
 /** Splits an endpoint URL such as `https://s-96607c7a.kinesisvideo.eu-central-1.amazonaws.com`. */

@@ -1,18 +1,15 @@
 /**
- * How a sink reaches AWS or a local target, shared by the Kinesis and Firehose clients: options,
- * region and credential defaults, and the keep-alive request handler. No AWS client is imported here,
- * so a Firehose producer never loads the Kinesis client and the other way round.
+ * How a sink reaches AWS or a local target, shared by the Kinesis and Firehose sinks: options, and the
+ * region and credential defaults. Nothing of the AWS SDK is loaded here (types only): the Kinesis sink
+ * sends its requests itself, and the credential chain is imported when first asked.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { lazyNodeProviderChain } from '../../aws/credentials.js';
 
 /** Per request, unless the producer says otherwise. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** How a sink reaches AWS (or a local target). Everything is optional: the SDK defaults apply. */
+/** How a sink reaches AWS (or a local target). Everything is optional: the SDK's defaults apply. */
 export interface AwsClientOptions {
   /** Default: the SDK's resolution (AWS_REGION, config files); `us-east-1` for a plain-HTTP local endpoint. */
   readonly region?: string;
@@ -20,11 +17,14 @@ export interface AwsClientOptions {
   readonly endpoint?: string;
   /** Default: the node provider chain of @aws-sdk/credential-providers (see {@link defaultCredentials}). */
   readonly credentials?: KinesisClientConfig['credentials'];
-  /** Default: HTTP/1.1 with keep-alive (see {@link keepAliveHandler}). */
+  /**
+   * An SDK request handler. Given one, the Kinesis sink sends through an SDK client built with it
+   * instead of its own requests. Default: HTTP/1.1 with keep-alive (sdk-request-handler.ts).
+   */
   readonly requestHandler?: KinesisClientConfig['requestHandler'];
-  /** Connections kept to the endpoint with the default handler (default 8). */
+  /** Keep-alive connections to the endpoint (default 8). */
   readonly maxSockets?: number;
-  /** SDK attempts per call. Default 1: the producer retries, with its own budget. */
+  /** SDK attempts per call, where an SDK client sends. Default 1: the producer retries, with its own budget. */
   readonly maxAttempts?: number;
 }
 
@@ -44,12 +44,12 @@ export function isLocalPlainHttp(endpoint: string | undefined): boolean {
 }
 
 /**
- * The default credential chain (environment, shared files, SSO, container and instance metadata). For a
- * plain-HTTP loopback endpoint the chain falls back to fixed local credentials, so that `kedge put
- * --endpoint http://127.0.0.1:4567` works on a machine with no AWS setup at all.
+ * The default credential chain (environment, shared files, SSO, container and instance metadata), loaded
+ * on first use. For a plain-HTTP loopback endpoint the chain falls back to fixed local credentials, so
+ * that `kedge put --endpoint http://127.0.0.1:4567` works on a machine with no AWS setup at all.
  */
 export function defaultCredentials(endpoint: string | undefined): NonNullable<KinesisClientConfig['credentials']> {
-  const chain = fromNodeProviderChain();
+  const chain = lazyNodeProviderChain();
   if (!isLocalPlainHttp(endpoint)) return chain;
   return async () => {
     try {
@@ -60,20 +60,7 @@ export function defaultCredentials(endpoint: string | undefined): NonNullable<Ki
   };
 }
 
-/**
- * The default request handler: HTTP/1.1 over keep-alive connections. The Kinesis client's own default
- * is HTTP/2 with `disableConcurrentStreams: true` (made for SubscribeToShard), which opens a new
- * connection, and against AWS a new TLS handshake, for every PutRecords. A producer sends thousands
- * of requests; reusing a few warm connections is what it needs, and every peer speaks HTTP/1.1.
- */
-export function keepAliveHandler(maxSockets = 8): NodeHttpHandler {
-  return new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-  });
-}
-
-/** Resolves the region the same way for every client of ours. */
+/** The region given, or the local one for a local target; undefined: the SDK's resolution (see aws/sdk-config.ts). */
 export function regionFor(options: AwsClientOptions): string | undefined {
   return options.region ?? (isLocalPlainHttp(options.endpoint) ? LOCAL_REGION : undefined);
 }

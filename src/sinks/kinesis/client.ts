@@ -5,7 +5,8 @@
  * multiply each other's attempts and hide throttles from the rate limiter.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { defaultCredentials, keepAliveHandler, regionFor, type AwsClientOptions } from './aws-options.js';
+import { defaultCredentials, regionFor, type AwsClientOptions } from './aws-options.js';
+import { keepAliveHandler } from './sdk-request-handler.js';
 
 export type { AwsClientOptions } from './aws-options.js';
 

@@ -1,13 +1,14 @@
 /**
- * PutRecords as a signed HTTP request we make ourselves (aws/sigv4.ts over node:http(s) keep-alive),
- * for the one call a producer makes thousands of times. Region, FIPS/dual-stack settings, endpoint
- * and credentials still come from the SDK client (resolved once; credentials asked per request, which
- * the SDK memoizes and refreshes), so they mean exactly what they mean to the SDK.
+ * Kinesis requests (PutRecords, ListShards) signed and sent by us (aws/sigv4.ts over node:http(s)
+ * keep-alive). Where they go and who signs them come from the caller (location.ts resolves region and
+ * endpoint as the SDK would; credentials from the options or the SDK's provider chain, asked per
+ * request: the chain memoizes and refreshes them).
  *
- * Why not the SDK client per request: it builds a middleware stack, resolves the endpoint, formats a
- * user agent and signs through layers of objects for every call. Measured on a draining producer:
- * 5.4 CPU µs per record through the client against 3.5 this way, and the client's per-request
- * objects, alive for the whole request, were a steady share of what survived V8's scavenges.
+ * Why not an SDK client: per request it builds a middleware stack, resolves the endpoint, formats a
+ * user agent and signs through layers of objects. Measured on a draining producer: 5.4 CPU µs per
+ * record through the client against 3.5 this way, and the client's per-request objects, alive for the
+ * whole request, were a steady share of what survived V8's scavenges. And loading the client and its
+ * dependencies cost the process ≈ 20 MB of RSS, a fifth of a device's budget for the producer.
  *
  * Errors are shaped like the SDK's service exceptions (`name` = the service's error code, `$fault`,
  * `$metadata.httpStatusCode`), so retry/classify.ts and the settler treat both paths alike.
@@ -15,17 +16,16 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { AwsCredentials } from '../../aws/credentials.js';
-import { parseEndpoint, type ServiceEndpoint } from '../../aws/endpoint.js';
+import type { ServiceEndpoint } from '../../aws/endpoint.js';
 import { signRequest } from '../../aws/sigv4.js';
 import { SinkRequestTimeoutError } from './errors.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const TARGET_PREFIX = 'Kinesis_20131202.';
 
-/** Where requests go and who signs them, resolved once from the SDK client's configuration. */
-interface DirectTarget {
+/** Where requests go and the region they are signed for. */
+export interface DirectTarget {
   readonly endpoint: ServiceEndpoint;
   readonly region: string;
 }
@@ -77,17 +77,20 @@ class BodyBuffers {
 
 const BODY_ROUNDING = 256 * 1024;
 
+/** Credentials per request; an SDK provider (memoizing) or a function returning fixed ones. */
+export type RequestCredentials = () => Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string | undefined }>;
+
 export class KinesisDirectClient {
-  readonly #client: KinesisClient;
   readonly bodies: BodyBuffers;
-  readonly #customEndpoint: string | undefined;
+  readonly #locate: () => Promise<DirectTarget>;
+  readonly #credentials: RequestCredentials;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
   #target: Promise<DirectTarget> | undefined;
 
-  /** `client` supplies region, endpoint rules and credentials; `endpoint` is the user's, if any. */
-  constructor(client: KinesisClient, endpoint: string | undefined, maxSockets: number) {
-    this.#client = client;
-    this.#customEndpoint = endpoint;
+  /** `locate` is asked once (again after a failure); `credentials` before every request. */
+  constructor(locate: () => Promise<DirectTarget>, credentials: RequestCredentials, maxSockets: number) {
+    this.#locate = locate;
+    this.#credentials = credentials;
     this.#agents = { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
     this.bodies = new BodyBuffers(maxSockets);
   }
@@ -101,7 +104,7 @@ export class KinesisDirectClient {
    */
   async call(operation: string, body: Buffer, timeoutMs: number, signal?: AbortSignal, sent?: () => void): Promise<Buffer> {
     signal?.throwIfAborted();
-    this.#target ??= this.#resolveTarget();
+    this.#target ??= this.#locate();
     let target: DirectTarget;
     try {
       target = await this.#target;
@@ -109,7 +112,7 @@ export class KinesisDirectClient {
       this.#target = undefined; // try again next time (e.g. no region configured yet)
       throw error;
     }
-    const identity = await this.#client.config.credentials();
+    const identity = await this.#credentials();
     const credentials: AwsCredentials = {
       accessKeyId: identity.accessKeyId,
       secretAccessKey: identity.secretAccessKey,
@@ -166,20 +169,6 @@ export class KinesisDirectClient {
   destroy(): void {
     this.#agents.http.destroy();
     this.#agents.https.destroy();
-  }
-
-  async #resolveTarget(): Promise<DirectTarget> {
-    const config = this.#client.config;
-    const region = await config.region();
-    const [useFips, useDualStack] = await Promise.all([config.useFipsEndpoint(), config.useDualstackEndpoint()]);
-    const resolved = config.endpointProvider({
-      Region: region,
-      UseFIPS: useFips,
-      UseDualStack: useDualStack,
-      OperationType: 'data',
-      ...(this.#customEndpoint !== undefined ? { Endpoint: this.#customEndpoint } : {}),
-    });
-    return { endpoint: parseEndpoint(resolved.url.href), region };
   }
 }
 

@@ -5,12 +5,9 @@
  * partial-success API, and the AWS SDK never retries the failed entries of an HTTP 200, so the
  * outcome of every entry is handed back for the sender to re-send only those that failed.
  */
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { HttpRequest } from '@smithy/protocol-http';
 import type { KinesisDirectClient } from './direct-client.js';
 import { SinkResponseMismatchError } from './errors.js';
 import { putRecordsBody } from './put-records-body.js';
-import { withRequestTimeout } from './request-timeout.js';
 
 /** One PutRecords entry: a raw user record, or a KPL aggregate (partition key "a", EHK set). */
 export interface KinesisPutEntry {
@@ -29,31 +26,7 @@ export interface PutRecordsTarget {
   readonly requestTimeoutMs: number;
 }
 
-export async function putRecords(
-  client: KinesisClient,
-  target: PutRecordsTarget,
-  entries: readonly KinesisPutEntry[],
-  signal?: AbortSignal,
-): Promise<KinesisEntryOutcome[]> {
-  // The SDK serializes an empty Records list (cheap) and the middleware below swaps in our body before
-  // the request is signed: the SDK still resolves the endpoint, signs, sends and parses the answer.
-  const body = putRecordsBody(target.streamName, entries);
-  const command = new PutRecordsCommand({ StreamName: target.streamName, Records: [] });
-  command.middlewareStack.add(
-    (next) => (args) => {
-      if (HttpRequest.isInstance(args.request)) {
-        args.request.body = body;
-        args.request.headers['content-length'] = String(body.length);
-      }
-      return next(args);
-    },
-    { step: 'build', priority: 'high', name: 'kedgePutRecordsBody' },
-  );
-  const output = await withRequestTimeout('PutRecords', target.requestTimeoutMs, signal, (abortSignal) => client.send(command, { abortSignal }));
-  return readOutcomes(entries.length, output.Records ?? []);
-}
-
-/** The same call as a signed request of our own (direct-client.ts): the default path. */
+/** PutRecords as a signed request of our own (direct-client.ts): the default path (sdk-calls.ts has the SDK one). */
 export async function putRecordsDirect(
   direct: KinesisDirectClient,
   target: PutRecordsTarget,

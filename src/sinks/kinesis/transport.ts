@@ -1,43 +1,65 @@
 /**
- * The Kinesis Data Streams sink's service part: one client, PutRecords for the sender, ListShards for
- * the shard map. Batching, aggregation, rate limiting and retries are the pipeline's; this only talks
- * to the service and reports, entry by entry, what it said.
+ * The Kinesis Data Streams sink's service part: PutRecords for the sender, ListShards for the shard
+ * map. Batching, aggregation, rate limiting and retries are the pipeline's; this only talks to the
+ * service and reports, entry by entry, what it said.
+ *
+ * Requests are our own (direct-client.ts), unless the application brings an SDK client or an SDK
+ * request handler: then they go through that client (sdk-calls.ts, loaded only in that case).
  */
-import type { KinesisClient, Shard } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from './aws-options.js';
-import { createKinesisClient } from './client.js';
 import { KinesisDirectClient } from './direct-client.js';
-import { listOpenShards } from './list-shards.js';
-import { putRecords, putRecordsDirect, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
+import { listOpenShards, type KinesisShard, type ListShardsInput, type ListShardsOutput } from './list-shards.js';
+import { locateKinesis, requestCredentials } from './location.js';
+import { putRecordsDirect, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
 
-/** Connections kept with the default handler (aws-options.ts keeps the same default). */
+/** Connections kept by default (aws-options.ts documents the same default). */
 const DEFAULT_MAX_SOCKETS = 8;
 
 export interface KinesisTransportOptions {
   readonly streamName: string;
   readonly aws?: AwsClientOptions;
-  /** Use this client instead of making one (tests, or an application sharing its client). Not destroyed by us. */
+  /** Send through this SDK client instead (tests, or an application sharing its client). Not destroyed by us. */
   readonly client?: KinesisClient;
   /** Per request; default 30,000 ms. */
   readonly requestTimeoutMs?: number;
 }
 
+/** The SDK path: a client (the caller's, or one we made and destroy) and the calls made through it. */
+interface SdkPath {
+  readonly client: KinesisClient;
+  readonly owned: boolean;
+  readonly calls: typeof import('./sdk-calls.js');
+}
+
 export class KinesisTransport {
   readonly kind = 'kinesis' as const;
   readonly streamName: string;
-  readonly #client: KinesisClient;
-  readonly #ownsClient: boolean;
   readonly #requestTimeoutMs: number;
-  /** PutRecords as our own signed request; undefined when the caller brought a client or a request handler, which then carry every call. */
+  /** Our own requests: the default. */
   readonly #direct: KinesisDirectClient | undefined;
+  /** Set when the caller brought an SDK client or request handler; loaded on the first call. */
+  readonly #sdk: (() => Promise<SdkPath>) | undefined;
+  #sdkLoaded: SdkPath | undefined;
 
   constructor(options: KinesisTransportOptions) {
     this.streamName = options.streamName;
-    this.#client = options.client ?? createKinesisClient(options.aws);
-    this.#ownsClient = options.client === undefined;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const custom = options.client !== undefined || options.aws?.requestHandler !== undefined;
-    this.#direct = custom ? undefined : new KinesisDirectClient(this.#client, options.aws?.endpoint, options.aws?.maxSockets ?? DEFAULT_MAX_SOCKETS);
+    const aws = options.aws ?? {};
+    if (options.client === undefined && aws.requestHandler === undefined) {
+      this.#direct = new KinesisDirectClient(() => locateKinesis(aws), requestCredentials(aws), aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
+      this.#sdk = undefined;
+      return;
+    }
+    this.#direct = undefined;
+    let loading: Promise<SdkPath> | undefined;
+    this.#sdk = () =>
+      (loading ??= (async () => {
+        const calls = await import('./sdk-calls.js');
+        const client = options.client ?? (await import('./client.js')).createKinesisClient(aws);
+        this.#sdkLoaded = { client, owned: options.client === undefined, calls };
+        return this.#sdkLoaded;
+      })());
   }
 
   /** Names the destination in messages and dead-letter lines. */
@@ -45,17 +67,30 @@ export class KinesisTransport {
     return `Kinesis stream ${this.streamName}`;
   }
 
-  send(entries: readonly KinesisPutEntry[], signal?: AbortSignal): Promise<KinesisEntryOutcome[]> {
+  async send(entries: readonly KinesisPutEntry[], signal?: AbortSignal): Promise<KinesisEntryOutcome[]> {
     const target = { streamName: this.streamName, requestTimeoutMs: this.#requestTimeoutMs };
-    return this.#direct !== undefined ? putRecordsDirect(this.#direct, target, entries, signal) : putRecords(this.#client, target, entries, signal);
+    if (this.#direct !== undefined) return putRecordsDirect(this.#direct, target, entries, signal);
+    const sdk = await this.#sdk!();
+    return sdk.calls.putRecordsWithSdk(sdk.client, target, entries, signal);
   }
 
-  listShards(signal?: AbortSignal): Promise<Shard[]> {
-    return listOpenShards(this.#client, this.streamName, this.#requestTimeoutMs, signal);
+  listShards(signal?: AbortSignal): Promise<KinesisShard[]> {
+    return listOpenShards((input) => this.#listShardsPage(input, signal), this.streamName);
   }
 
   destroy(): void {
     this.#direct?.destroy();
-    if (this.#ownsClient) this.#client.destroy();
+    if (this.#sdkLoaded?.owned === true) this.#sdkLoaded.client.destroy();
+  }
+
+  async #listShardsPage(input: ListShardsInput, signal?: AbortSignal): Promise<ListShardsOutput> {
+    if (this.#direct !== undefined) {
+      const answer = await this.#direct.call('ListShards', Buffer.from(JSON.stringify(input)), this.#requestTimeoutMs, signal);
+      // Peers answer JSON null for absent fields (kinesis-local: `"EndingSequenceNumber": null` on an open
+      // shard, which would read as closed); the SDK drops them, and so do we. A page is small and rare.
+      return JSON.parse(answer.toString('utf8'), (_key, value: unknown) => (value === null ? undefined : value)) as ListShardsOutput;
+    }
+    const sdk = await this.#sdk!();
+    return sdk.calls.listShardsPageWithSdk(sdk.client, input, this.#requestTimeoutMs, signal);
   }
 }

@@ -1,0 +1,116 @@
+/**
+ * The Kinesis sink builds its endpoint and region without an SDK client. Requirement: it resolves them
+ * as @aws-sdk/client-kinesis does, so a device configured for the AWS CLI works unchanged. The SDK's
+ * own endpoint resolver is the oracle; region and FIPS/dual-stack settings come from the same places
+ * (environment, ~/.aws/config) through the SDK's config loader.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { classifyError } from '../../../../src/retry/classify.js';
+import { kinesisUrl, locateKinesis, requestCredentials } from '../../../../src/sinks/kinesis/location.js';
+
+/** Regions of every partition the SDK knows, and names no partition lists yet (they fall to a pattern or to `aws`). */
+const REGIONS = [
+  'us-east-1', 'eu-central-1', 'ap-southeast-7', 'mx-central-1', 'il-central-1', 'ap-southeast-9',
+  'cn-north-1', 'cn-northwest-1', 'cn-south-7',
+  'us-gov-west-1', 'us-gov-east-1', 'us-gov-north-3',
+  'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'us-isof-east-2',
+  'eusc-de-east-1', 'eusc-de-west-2', 'xx-foo-1',
+];
+
+describe('the Kinesis endpoint of a region', () => {
+  const sdk = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  const variants = [
+    { fips: false, dualStack: false },
+    { fips: true, dualStack: false },
+    { fips: false, dualStack: true },
+    { fips: true, dualStack: true },
+  ];
+
+  it.each(REGIONS)('is the one the SDK resolves for %s, in every FIPS and dual-stack variant', (region) => {
+    for (const variant of variants) {
+      const expected = sdk.config.endpointProvider({ Region: region, UseFIPS: variant.fips, UseDualStack: variant.dualStack, OperationType: 'data' }).url.href;
+      expect(`${kinesisUrl(region, variant)}/`, JSON.stringify({ region, ...variant })).toBe(expected);
+    }
+  });
+
+  it('refuses a region name that cannot be part of a host name, saying what one looks like', () => {
+    expect(() => kinesisUrl('Frankfurt', {})).toThrow(expect.objectContaining({ code: 'AWS_INVALID_REGION', message: expect.stringContaining('eu-central-1') }));
+  });
+});
+
+describe('where the sink sends its requests', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kedge-location-'));
+    // No ambient AWS setup of the machine running the tests may leak in; no instance metadata lookups.
+    for (const name of ['AWS_REGION', 'AWS_PROFILE', 'AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) vi.stubEnv(name, undefined);
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uses the region and endpoint given', async () => {
+    const target = await locateKinesis({ region: 'eu-west-1', endpoint: 'https://vpce-1.kinesis.eu-west-1.vpce.amazonaws.com' });
+    expect(target).toMatchObject({ region: 'eu-west-1', endpoint: { protocol: 'https:', host: 'vpce-1.kinesis.eu-west-1.vpce.amazonaws.com', port: 443 } });
+  });
+
+  it('signs for us-east-1 against a local plain-HTTP target when no region is given', async () => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    const target = await locateKinesis({ endpoint: 'http://127.0.0.1:4567' });
+    expect(target).toMatchObject({ region: 'us-east-1', endpoint: { protocol: 'http:', host: '127.0.0.1:4567' } });
+  });
+
+  it('takes the region from AWS_REGION, and the FIPS and dual-stack variants from the environment', async () => {
+    vi.stubEnv('AWS_REGION', 'ca-central-1');
+    expect((await locateKinesis({})).endpoint.host).toBe('kinesis.ca-central-1.amazonaws.com');
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'true');
+    vi.stubEnv('AWS_USE_DUALSTACK_ENDPOINT', 'true');
+    expect((await locateKinesis({})).endpoint.host).toBe('kinesis-fips.ca-central-1.api.aws');
+  });
+
+  it("takes the region and FIPS setting from the AWS_PROFILE's section of the config file", async () => {
+    writeFileSync(join(dir, 'config'), '[default]\nregion = us-west-2\n\n[profile drone]\nregion = eu-north-1\nuse_fips_endpoint = true\n');
+    expect(await locateKinesis({})).toMatchObject({ region: 'us-west-2', endpoint: { host: 'kinesis.us-west-2.amazonaws.com' } });
+    vi.stubEnv('AWS_PROFILE', 'drone');
+    expect(await locateKinesis({})).toMatchObject({ region: 'eu-north-1', endpoint: { host: 'kinesis-fips.eu-north-1.amazonaws.com' } });
+  });
+
+  it('refuses with AWS_REGION_MISSING, saying where a region can be set, when there is none', async () => {
+    await expect(locateKinesis({})).rejects.toMatchObject({ code: 'AWS_REGION_MISSING', message: expect.stringContaining('AWS_REGION') });
+    const error = await locateKinesis({ endpoint: 'https://kinesis.example.test' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AWS_REGION_MISSING' });
+    // A person must set it: the producer parks the data and reports, it does not retry in a loop.
+    expect(classifyError(error).errorClass).toBe('configuration');
+  });
+});
+
+describe('the credentials the sink signs with', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('are the fixed ones or the provider given', async () => {
+    const fixed = { accessKeyId: 'AKIDFIXED', secretAccessKey: 'secret' };
+    expect(await requestCredentials({ credentials: fixed })()).toEqual(fixed);
+    const provider = vi.fn(async () => ({ accessKeyId: 'AKIDROTATED', secretAccessKey: 's', sessionToken: 't' }));
+    const sign = requestCredentials({ credentials: provider });
+    expect(await sign()).toMatchObject({ accessKeyId: 'AKIDROTATED', sessionToken: 't' });
+    await sign();
+    expect(provider).toHaveBeenCalledTimes(2); // asked per request: a provider that rotates keys is heard
+  });
+
+  it('come from the default chain (here: the environment) when none are given', async () => {
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFROMENV');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
+    expect(await requestCredentials({ endpoint: 'https://kinesis.example.test' })()).toMatchObject({ accessKeyId: 'AKIDFROMENV', secretAccessKey: 'env-secret' });
+  });
+});
