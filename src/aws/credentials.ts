@@ -79,9 +79,10 @@ type ChainCredentials = { accessKeyId: string; secretAccessKey: string; sessionT
  * its first call: a producer given its keys, or one that talks to a local target, never loads the
  * providers (megabytes of modules on a device). The chain memoizes and refreshes its credentials itself.
  */
-export function lazyNodeProviderChain(init: { profile?: string } = {}): () => Promise<ChainCredentials> {
-  let chain: Promise<() => Promise<ChainCredentials>> | undefined;
-  return async () => {
+export function lazyNodeProviderChain(init: { profile?: string } = {}): (properties?: Record<string, unknown>) => Promise<ChainCredentials> {
+  let chain: Promise<(properties?: Record<string, unknown>) => Promise<ChainCredentials>> | undefined;
+  // `properties` carry `callerClientConfig` (the region an assume-role or SSO profile's STS call should use).
+  return async (properties) => {
     chain ??= import('@aws-sdk/credential-providers').then(
       ({ fromNodeProviderChain }) => fromNodeProviderChain(init),
       (error: unknown) => {
@@ -89,7 +90,7 @@ export function lazyNodeProviderChain(init: { profile?: string } = {}): () => Pr
         throw error;
       },
     );
-    return (await chain)();
+    return (await chain)(properties);
   };
 }
 

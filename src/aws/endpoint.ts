@@ -23,6 +23,16 @@ export interface EndpointVariant {
   readonly dualStack?: boolean;
 }
 
+/**
+ * The SDK's FIPS pseudo-regions ('fips-us-east-1', 'us-east-1-fips', 'fips-aws-global'): the region
+ * they stand for, with FIPS asked for. Other names come back as they are.
+ */
+export function splitFipsRegion(name: string): { readonly region: string; readonly fips: boolean } {
+  if (!name.startsWith('fips-') && !name.endsWith('-fips')) return { region: name, fips: false };
+  const region = name === 'fips-aws-global' || name === 'aws-fips' ? 'us-east-1' : name.replace(/fips-(dkr-|prod-)?|-fips/, '');
+  return { region, fips: true };
+}
+
 /** Refuses what is not a region name (it becomes part of a host name), with the fix in the message. */
 export function checkRegionName(region: string): void {
   if (!/^[a-z]{2,}(-[a-z0-9]+)+-\d+$/.test(region)) {

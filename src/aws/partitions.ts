@@ -1,9 +1,9 @@
 /**
  * Which AWS partition a region belongs to, and the DNS suffixes of its endpoints: the facts the SDK's
  * endpoint rules use (the partition table shipped in @aws-sdk/core), kept here so that a producer can
- * build its endpoint without loading an SDK client. test/unit/aws/partitions.test.ts checks every
- * region the installed SDK knows against the SDK's own endpoint resolver, so a new partition in a
- * newer SDK shows up as a failing test, not as a wrong host on a device.
+ * build its endpoint without loading an SDK client. test/unit/sinks/kinesis/location.test.ts checks
+ * regions of every partition (and names no partition lists yet) against the SDK's own endpoint
+ * resolver, so a changed rule in a newer SDK shows up as a failing test, not as a wrong host on a device.
  */
 
 export interface AwsPartition {

@@ -70,7 +70,7 @@ export async function createProducer(options: ProducerOptions): Promise<Producer
   }
 }
 
-/** The sink's AWS client, loaded only for the sink in use (an unused SDK client costs a Pi megabytes). */
+/** The sink's transport, loaded only for the sink in use (unused modules cost a Pi megabytes). */
 async function openTransport(sink: ResolvedSink, options: ProducerOptions): Promise<SinkTransport> {
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, PRODUCER_DEFAULTS.requestTimeoutMs);
   const maxInFlightRequests = positiveInteger('maxInFlightRequests', options.maxInFlightRequests, PRODUCER_DEFAULTS.maxInFlightRequests);

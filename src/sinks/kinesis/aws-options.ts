@@ -28,7 +28,8 @@ export interface AwsClientOptions {
   readonly maxAttempts?: number;
 }
 
-const LOCAL_REGION = 'us-east-1';
+/** What a local target is signed for when no region is given or configured (a local target accepts any). */
+export const LOCAL_REGION = 'us-east-1';
 /** Signs requests to a local plain-HTTP target when no real credentials exist; it accepts any signature. */
 const LOCAL_CREDENTIALS = Object.freeze({ accessKeyId: 'KEDGELOCAL', secretAccessKey: 'kedge-local-target' });
 
@@ -51,9 +52,9 @@ export function isLocalPlainHttp(endpoint: string | undefined): boolean {
 export function defaultCredentials(endpoint: string | undefined): NonNullable<KinesisClientConfig['credentials']> {
   const chain = lazyNodeProviderChain();
   if (!isLocalPlainHttp(endpoint)) return chain;
-  return async () => {
+  return async (properties) => {
     try {
-      return await chain();
+      return await chain(properties);
     } catch {
       return LOCAL_CREDENTIALS;
     }

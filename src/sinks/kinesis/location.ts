@@ -2,19 +2,29 @@
  * Where the Kinesis sink's own requests go and who signs them, from the sink's AWS options: the region
  * and endpoint as @aws-sdk/client-kinesis resolves them for PutRecords and ListShards called with a
  * StreamName (test/unit/sinks/kinesis/location.test.ts compares with the SDK's resolver), and the
- * credentials given or the SDK's default chain.
+ * credentials given or the SDK's default chain, cached as the SDK caches them.
  */
+import { cachedCredentials, type AwsCredentials } from '../../aws/credentials.js';
 import { awsPartition } from '../../aws/partitions.js';
-import { awsServiceUrl, parseEndpoint, type EndpointVariant } from '../../aws/endpoint.js';
-import { configuredEndpointVariant, configuredRegion } from '../../aws/sdk-config.js';
-import { defaultCredentials, regionFor, type AwsClientOptions } from './aws-options.js';
+import { awsServiceUrl, parseEndpoint, splitFipsRegion, type EndpointVariant } from '../../aws/endpoint.js';
+import { configuredEndpointUrl, configuredEndpointVariant, configuredRegion } from '../../aws/sdk-config.js';
+import { defaultCredentials, isLocalPlainHttp, LOCAL_REGION, type AwsClientOptions } from './aws-options.js';
 import type { DirectTarget, RequestCredentials } from './direct-client.js';
 
-/** The region given (or the local one for a local target), else the SDK's; the endpoint given, else the AWS one. */
+/**
+ * The endpoint given, else one configured for Kinesis (AWS_ENDPOINT_URL_KINESIS, ~/.aws/config), else
+ * the region's AWS endpoint; the region given, else the one configured (as the SDK reads it), else, for
+ * a local plain-HTTP target, us-east-1.
+ * FIPS pseudo-regions ('fips-us-east-1') sign for the real region and ask for the FIPS endpoint. A
+ * custom endpoint is used as it is (the SDK refuses FIPS or dual-stack settings with one; we ignore them).
+ */
 export async function locateKinesis(options: AwsClientOptions): Promise<DirectTarget> {
-  const region = regionFor(options) ?? (await configuredRegion());
-  const url = options.endpoint ?? kinesisUrl(region, await configuredEndpointVariant());
-  return { endpoint: parseEndpoint(url), region };
+  const endpoint = options.endpoint ?? (await configuredEndpointUrl('Kinesis'));
+  const named = options.region ?? (await configuredRegion(isLocalPlainHttp(endpoint) ? LOCAL_REGION : undefined));
+  const { region, fips } = splitFipsRegion(named);
+  if (endpoint !== undefined) return { endpoint: parseEndpoint(endpoint), region };
+  const variant = await configuredEndpointVariant();
+  return { endpoint: parseEndpoint(kinesisUrl(region, { fips: variant.fips || fips, dualStack: variant.dualStack })), region };
 }
 
 /**
@@ -27,10 +37,23 @@ export function kinesisUrl(region: string, variant: EndpointVariant): string {
   return awsServiceUrl('kinesis', region, { fips, dualStack });
 }
 
-/** The credentials to sign with: the ones given (fixed, or a provider), else the default chain. */
-export function requestCredentials(options: AwsClientOptions): RequestCredentials {
+/**
+ * The credentials to sign with: the ones given (fixed, or a provider), else the default chain. Kept
+ * until five minutes before they expire (for ever without an expiration), as an SDK client keeps them:
+ * a provider may cost an instance-metadata call, an STS AssumeRole or a process spawn, never per
+ * request. `region` is handed to the provider as the SDK hands its client's (`callerClientConfig`), so
+ * an assume-role or SSO profile calls STS in the producer's region.
+ */
+export function requestCredentials(options: AwsClientOptions, region: () => Promise<string>): RequestCredentials {
   const given = options.credentials ?? defaultCredentials(options.endpoint);
-  if (typeof given === 'function') return () => given();
-  const fixed = Promise.resolve(given);
-  return () => fixed;
+  const properties = { callerClientConfig: { region } };
+  return cachedCredentials(async (): Promise<AwsCredentials> => {
+    const c = typeof given === 'function' ? await given(properties) : given;
+    return {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken !== undefined ? { sessionToken: c.sessionToken } : {}),
+      ...(c.expiration !== undefined ? { expiration: c.expiration } : {}),
+    };
+  });
 }

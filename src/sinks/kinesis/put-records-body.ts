@@ -6,9 +6,8 @@
  * Why not the SDK's serializer: it grows its output by doubling from 2 KiB (a 1.4 MB body allocates
  * and copies about twice that) and base64-encodes in a JavaScript loop, per request; a producer
  * draining a backlog sends hundreds of such requests a minute, and on a small device that churn was
- * a large part of its memory. Here each entry's data is base64-encoded straight into the body.
- * Everything else about the request (endpoint, signing, HTTP, response and error parsing) stays the
- * SDK client's (put-records.ts).
+ * a large part of its memory. Here each entry's data is base64-encoded straight into the body. The
+ * request itself is sent by direct-client.ts (or by an SDK client the application brought, sdk-calls.ts).
  */
 
 /** One PutRecords entry (a user record, or a KPL aggregate). */

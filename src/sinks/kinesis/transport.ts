@@ -8,7 +8,7 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from './aws-options.js';
-import { KinesisDirectClient } from './direct-client.js';
+import { KinesisDirectClient, type DirectTarget } from './direct-client.js';
 import { listOpenShards, type KinesisShard, type ListShardsInput, type ListShardsOutput } from './list-shards.js';
 import { locateKinesis, requestCredentials } from './location.js';
 import { putRecordsDirect, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
@@ -41,25 +41,32 @@ export class KinesisTransport {
   /** Set when the caller brought an SDK client or request handler; loaded on the first call. */
   readonly #sdk: (() => Promise<SdkPath>) | undefined;
   #sdkLoaded: SdkPath | undefined;
+  #destroyed = false;
 
   constructor(options: KinesisTransportOptions) {
     this.streamName = options.streamName;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const aws = options.aws ?? {};
     if (options.client === undefined && aws.requestHandler === undefined) {
-      this.#direct = new KinesisDirectClient(() => locateKinesis(aws), requestCredentials(aws), aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
+      // One resolution for the requests and for the credential provider (which wants the region).
+      let located: Promise<DirectTarget> | undefined;
+      const locate = (): Promise<DirectTarget> =>
+        (located ??= locateKinesis(aws).catch((error: unknown) => {
+          located = undefined; // e.g. no region yet: resolved again on the next request
+          throw error;
+        }));
+      const credentials = requestCredentials(aws, async () => (await locate()).region);
+      this.#direct = new KinesisDirectClient(locate, credentials, aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
       this.#sdk = undefined;
       return;
     }
     this.#direct = undefined;
     let loading: Promise<SdkPath> | undefined;
     this.#sdk = () =>
-      (loading ??= (async () => {
-        const calls = await import('./sdk-calls.js');
-        const client = options.client ?? (await import('./client.js')).createKinesisClient(aws);
-        this.#sdkLoaded = { client, owned: options.client === undefined, calls };
-        return this.#sdkLoaded;
-      })());
+      (loading ??= this.#loadSdk(options, aws).catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      }));
   }
 
   /** Names the destination in messages and dead-letter lines. */
@@ -79,18 +86,42 @@ export class KinesisTransport {
   }
 
   destroy(): void {
+    this.#destroyed = true;
     this.#direct?.destroy();
     if (this.#sdkLoaded?.owned === true) this.#sdkLoaded.client.destroy();
+  }
+
+  async #loadSdk(options: KinesisTransportOptions, aws: AwsClientOptions): Promise<SdkPath> {
+    const calls = await import('./sdk-calls.js');
+    const client = options.client ?? (await import('./client.js')).createKinesisClient(aws);
+    const path = { client, owned: options.client === undefined, calls };
+    // destroy() may have run while the modules loaded: a client made now must not outlive it.
+    if (this.#destroyed) {
+      if (path.owned) client.destroy();
+      throw new Error(`The ${this.describe()} transport was destroyed.`);
+    }
+    this.#sdkLoaded = path;
+    return path;
   }
 
   async #listShardsPage(input: ListShardsInput, signal?: AbortSignal): Promise<ListShardsOutput> {
     if (this.#direct !== undefined) {
       const answer = await this.#direct.call('ListShards', Buffer.from(JSON.stringify(input)), this.#requestTimeoutMs, signal);
-      // Peers answer JSON null for absent fields (kinesis-local: `"EndingSequenceNumber": null` on an open
-      // shard, which would read as closed); the SDK drops them, and so do we. A page is small and rare.
-      return JSON.parse(answer.toString('utf8'), (_key, value: unknown) => (value === null ? undefined : value)) as ListShardsOutput;
+      return parseListShardsAnswer(answer);
     }
     const sdk = await this.#sdk!();
     return sdk.calls.listShardsPageWithSdk(sdk.client, input, this.#requestTimeoutMs, signal);
   }
+}
+
+/**
+ * Peers answer JSON null for absent fields (kinesis-local: `"EndingSequenceNumber": null` on an open
+ * shard, which would read as closed); the SDK drops them, and null list members, and so do we. A page
+ * is small and rare, so a reviver costs nothing that matters.
+ */
+export function parseListShardsAnswer(answer: Buffer): ListShardsOutput {
+  const parsed: unknown = JSON.parse(answer.toString('utf8'), (_key, value: unknown) =>
+    value === null ? undefined : Array.isArray(value) ? value.filter((member) => member !== undefined) : value,
+  );
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as ListShardsOutput) : {};
 }

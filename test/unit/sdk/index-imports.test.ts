@@ -41,7 +41,8 @@ async function modulesLoadedBy(then: string): Promise<string[]> {
 }
 
 const VIDEO_SIDE = /client-kinesis-video|fluent-ffmpeg|sources\/camera|sinks\/kinesis-video|video-producer/;
-const SDK_CLIENT_SIDE = /@aws-sdk\/client-|@aws-sdk\/credential-provider|@smithy\/node-http-handler|@smithy\/core\/config/;
+// @smithy/core/config resolves to .../@smithy/core/dist-es|dist-cjs/submodules/config/...
+const SDK_CLIENT_SIDE = /@aws-sdk\/client-|@aws-sdk\/credential-provider|@smithy\/node-http-handler|@smithy\/core\/(config|dist-[a-z]+\/submodules\/config)/;
 
 describe('a Kinesis producer delivering records', () => {
   let target: TestTarget;

@@ -64,10 +64,12 @@ describe('where the sink sends its requests', () => {
     expect(target).toMatchObject({ region: 'eu-west-1', endpoint: { protocol: 'https:', host: 'vpce-1.kinesis.eu-west-1.vpce.amazonaws.com', port: 443 } });
   });
 
-  it('signs for us-east-1 against a local plain-HTTP target when no region is given', async () => {
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
+  it('signs for us-east-1 against a local plain-HTTP target when no region is given or configured', async () => {
     const target = await locateKinesis({ endpoint: 'http://127.0.0.1:4567' });
     expect(target).toMatchObject({ region: 'us-east-1', endpoint: { protocol: 'http:', host: '127.0.0.1:4567' } });
+    // A configured region is used, as the AWS CLI uses it with --endpoint-url (a local emulator may keep state per region).
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    expect(await locateKinesis({ endpoint: 'http://127.0.0.1:4567' })).toMatchObject({ region: 'eu-west-1' });
   });
 
   it('takes the region from AWS_REGION, and the FIPS and dual-stack variants from the environment', async () => {
@@ -85,6 +87,47 @@ describe('where the sink sends its requests', () => {
     expect(await locateKinesis({})).toMatchObject({ region: 'eu-north-1', endpoint: { host: 'kinesis-fips.eu-north-1.amazonaws.com' } });
   });
 
+  it('prefers the region given to AWS_REGION and the profile, and still honours the FIPS setting', async () => {
+    writeFileSync(join(dir, 'config'), '[default]\nregion = us-west-2\n');
+    vi.stubEnv('AWS_REGION', 'ca-central-1');
+    vi.stubEnv('AWS_USE_FIPS_ENDPOINT', 'true');
+    expect(await locateKinesis({ region: 'eu-west-3' })).toMatchObject({ region: 'eu-west-3', endpoint: { host: 'kinesis-fips.eu-west-3.amazonaws.com' } });
+  });
+
+  it.each([
+    ['fips-us-east-2', 'us-east-2'],
+    ['us-east-2-fips', 'us-east-2'],
+    ['fips-us-gov-west-1', 'us-gov-west-1'],
+  ])('reads the FIPS pseudo-region %s as %s with the FIPS endpoint, as the SDK does', async (named, real) => {
+    const sdk = new KinesisClient({ region: named, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const expected = sdk.config.endpointProvider({ Region: await sdk.config.region(), UseFIPS: await sdk.config.useFipsEndpoint(), UseDualStack: false, OperationType: 'data' }).url.host;
+    const target = await locateKinesis({ region: named });
+    expect(target.region).toBe(real);
+    expect(target.endpoint.host).toBe(expected);
+  });
+
+  it('sends to the endpoint configured for Kinesis outside the program, as the SDK and the AWS CLI do', async () => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('AWS_ENDPOINT_URL', 'https://all.example.test');
+    expect((await locateKinesis({})).endpoint.host).toBe('all.example.test');
+    vi.stubEnv('AWS_ENDPOINT_URL_KINESIS', 'https://kinesis.example.test:8443');
+    expect((await locateKinesis({})).endpoint.host).toBe('kinesis.example.test:8443');
+    // The option wins over both; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns them off.
+    expect((await locateKinesis({ endpoint: 'https://given.example.test' })).endpoint.host).toBe('given.example.test');
+    vi.stubEnv('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'true');
+    expect((await locateKinesis({})).endpoint.host).toBe('kinesis.eu-west-1.amazonaws.com');
+  });
+
+  it("reads a profile's endpoint_url and its services section", async () => {
+    writeFileSync(
+      join(dir, 'config'),
+      '[default]\nregion = eu-west-1\nendpoint_url = https://profile.example.test\n\n[profile edge]\nregion = eu-west-1\nservices = local\n\n[services local]\nkinesis =\n  endpoint_url = http://127.0.0.1:4567\n',
+    );
+    expect((await locateKinesis({})).endpoint.host).toBe('profile.example.test');
+    vi.stubEnv('AWS_PROFILE', 'edge');
+    expect(await locateKinesis({})).toMatchObject({ region: 'eu-west-1', endpoint: { protocol: 'http:', host: '127.0.0.1:4567' } });
+  });
+
   it('refuses with AWS_REGION_MISSING, saying where a region can be set, when there is none', async () => {
     await expect(locateKinesis({})).rejects.toMatchObject({ code: 'AWS_REGION_MISSING', message: expect.stringContaining('AWS_REGION') });
     const error = await locateKinesis({ endpoint: 'https://kinesis.example.test' }).catch((e: unknown) => e);
@@ -95,22 +138,45 @@ describe('where the sink sends its requests', () => {
 });
 
 describe('the credentials the sink signs with', () => {
-  afterEach(() => vi.unstubAllEnvs());
+  const region = (): Promise<string> => Promise.resolve('eu-west-1');
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.useRealTimers();
+  });
 
-  it('are the fixed ones or the provider given', async () => {
+  it('are the fixed ones given', async () => {
     const fixed = { accessKeyId: 'AKIDFIXED', secretAccessKey: 'secret' };
-    expect(await requestCredentials({ credentials: fixed })()).toEqual(fixed);
-    const provider = vi.fn(async () => ({ accessKeyId: 'AKIDROTATED', secretAccessKey: 's', sessionToken: 't' }));
-    const sign = requestCredentials({ credentials: provider });
-    expect(await sign()).toMatchObject({ accessKeyId: 'AKIDROTATED', sessionToken: 't' });
-    await sign();
-    expect(provider).toHaveBeenCalledTimes(2); // asked per request: a provider that rotates keys is heard
+    expect(await requestCredentials({ credentials: fixed }, region)()).toEqual(fixed);
+  });
+
+  it('come from the provider given, kept until five minutes before they expire, as an SDK client keeps them', async () => {
+    let now = Date.now();
+    let calls = 0;
+    const provider = vi.fn(async () => {
+      calls++;
+      return { accessKeyId: `AKIDROTATED${calls}`, secretAccessKey: 's', sessionToken: 't', expiration: new Date(now + 10 * 60_000) };
+    });
+    const sign = requestCredentials({ credentials: provider }, region);
+    expect(await sign()).toMatchObject({ accessKeyId: 'AKIDROTATED1', sessionToken: 't' });
+    expect(await sign()).toMatchObject({ accessKeyId: 'AKIDROTATED1' }); // not a provider call per request
+    expect(provider).toHaveBeenCalledTimes(1);
+    now += 6 * 60_000;
+    vi.setSystemTime(now);
+    expect(await sign()).toMatchObject({ accessKeyId: 'AKIDROTATED2' }); // within five minutes of expiring: fetched again
+  });
+
+  it("hand the provider the producer's region, as an SDK client hands its own (STS for assume-role profiles)", async () => {
+    const provider = vi.fn(async (properties?: { callerClientConfig?: { region?: () => Promise<string> } }) => ({
+      accessKeyId: `AKID-${await properties?.callerClientConfig?.region?.()}`,
+      secretAccessKey: 's',
+    }));
+    expect(await requestCredentials({ credentials: provider }, region)()).toMatchObject({ accessKeyId: 'AKID-eu-west-1' });
   });
 
   it('come from the default chain (here: the environment) when none are given', async () => {
     vi.stubEnv('AWS_PROFILE', undefined);
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFROMENV');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
-    expect(await requestCredentials({ endpoint: 'https://kinesis.example.test' })()).toMatchObject({ accessKeyId: 'AKIDFROMENV', secretAccessKey: 'env-secret' });
+    expect(await requestCredentials({ endpoint: 'https://kinesis.example.test' }, region)()).toMatchObject({ accessKeyId: 'AKIDFROMENV', secretAccessKey: 'env-secret' });
   });
 });
