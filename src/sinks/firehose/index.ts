@@ -1,4 +1,3 @@
-/** The Firehose sink: client and PutRecordBatch. */
-export { createFirehoseClient } from './client.js';
-export { putRecordBatch, readBatchOutcomes, type FirehoseEntryOutcome, type FirehosePutEntry } from './put-record-batch.js';
+/** The Firehose sink: PutRecordBatch. */
+export { readBatchOutcomes, type FirehoseEntryOutcome, type FirehosePutEntry } from './put-record-batch.js';
 export { FirehoseTransport, type FirehoseTransportOptions } from './transport.js';

@@ -3,9 +3,9 @@
  * most 500 records and 4 MiB, each record at most 1,000 KiB. Like PutRecords it is a partial-success
  * API ("resend only those records that might have failed"), so every entry's outcome is returned.
  */
-import { PutRecordBatchCommand, type FirehoseClient, type _Record } from '@aws-sdk/client-firehose';
+import type { DirectJsonClient } from '../kinesis/direct-client.js';
 import { SinkResponseMismatchError } from '../kinesis/errors.js';
-import { withRequestTimeout } from '../kinesis/request-timeout.js';
+import { putRecordBatchBody } from './put-record-batch-body.js';
 
 export interface FirehosePutEntry {
   readonly data: Uint8Array;
@@ -20,30 +20,32 @@ export interface PutRecordBatchTarget {
   readonly requestTimeoutMs: number;
 }
 
-export async function putRecordBatch(
-  client: FirehoseClient,
+/** PutRecordBatch as a signed request of our own (the default path; sdk-calls.ts has the SDK one). */
+export async function putRecordBatchDirect(
+  direct: DirectJsonClient,
   target: PutRecordBatchTarget,
   entries: readonly FirehosePutEntry[],
   signal?: AbortSignal,
 ): Promise<FirehoseEntryOutcome[]> {
-  const records = new Array<_Record>(entries.length);
-  for (let i = 0; i < entries.length; i++) records[i] = { Data: entries[i]!.data };
-  const command = new PutRecordBatchCommand({ DeliveryStreamName: target.deliveryStreamName, Records: records });
-  const output = await withRequestTimeout('PutRecordBatch', target.requestTimeoutMs, signal, (abortSignal) => client.send(command, { abortSignal }));
+  const body = putRecordBatchBody(target.deliveryStreamName, entries, (bytes) => direct.bodies.take(bytes));
+  // Given back once the socket has taken it; a request that fails before that leaves it to the GC.
+  const answer = await direct.call('PutRecordBatch', body, target.requestTimeoutMs, signal, () => direct.bodies.give(body));
+  const output = JSON.parse(answer.toString('utf8')) as { RequestResponses?: Parameters<typeof readBatchOutcomes>[1] };
   return readBatchOutcomes(entries.length, output.RequestResponses ?? []);
 }
 
+/** Maps the response entries (request order) to outcomes; missing or JSON-null fields count as absent. */
 export function readBatchOutcomes(
   sent: number,
-  results: readonly { RecordId?: string | undefined; ErrorCode?: string | undefined; ErrorMessage?: string | undefined }[],
+  results: readonly { RecordId?: string | null | undefined; ErrorCode?: string | null | undefined; ErrorMessage?: string | null | undefined }[],
 ): FirehoseEntryOutcome[] {
   if (results.length !== sent) throw new SinkResponseMismatchError('PutRecordBatch', sent, results.length);
   const outcomes = new Array<FirehoseEntryOutcome>(sent);
   for (let i = 0; i < sent; i++) {
     const result = results[i]!;
-    if (result.ErrorCode !== undefined && result.ErrorCode !== '') {
-      outcomes[i] = { ok: false, errorCode: result.ErrorCode, errorMessage: result.ErrorMessage ?? '' };
-    } else if (result.RecordId === undefined) {
+    if (typeof result.ErrorCode === 'string' && result.ErrorCode !== '') {
+      outcomes[i] = { ok: false, errorCode: result.ErrorCode, errorMessage: typeof result.ErrorMessage === 'string' ? result.ErrorMessage : '' };
+    } else if (typeof result.RecordId !== 'string') {
       outcomes[i] = { ok: false, errorCode: 'InternalFailure', errorMessage: 'The result entry has neither RecordId nor ErrorCode.' };
     } else {
       outcomes[i] = { ok: true };

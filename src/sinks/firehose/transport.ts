@@ -1,13 +1,23 @@
-/** The Firehose sink's service part: one client, PutRecordBatch, per-entry outcomes. */
+/**
+ * The Firehose sink's service part: PutRecordBatch and its per-entry outcomes. Requests are our own
+ * (sinks/kinesis/direct-client.ts), unless the application brings an SDK client or request handler:
+ * then they go through that client (sdk-calls.ts, loaded only in that case).
+ */
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from '../kinesis/aws-options.js';
-import { createFirehoseClient } from './client.js';
-import { putRecordBatch, type FirehoseEntryOutcome, type FirehosePutEntry } from './put-record-batch.js';
+import type { DirectJsonClient } from '../kinesis/direct-client.js';
+import { LazySdkPath } from '../kinesis/lazy-sdk.js';
+import { directClientFor } from '../kinesis/location.js';
+import { FIREHOSE_SERVICE } from '../kinesis/services.js';
+import { putRecordBatchDirect, type FirehoseEntryOutcome, type FirehosePutEntry } from './put-record-batch.js';
+
+/** Connections kept by default (as the Kinesis transport). */
+const DEFAULT_MAX_SOCKETS = 8;
 
 export interface FirehoseTransportOptions {
   readonly deliveryStreamName: string;
   readonly aws?: AwsClientOptions;
-  /** Use this client instead of making one; not destroyed by us. */
+  /** Send through this SDK client instead; not destroyed by us. */
   readonly client?: FirehoseClient;
   readonly requestTimeoutMs?: number;
 }
@@ -15,26 +25,40 @@ export interface FirehoseTransportOptions {
 export class FirehoseTransport {
   readonly kind = 'firehose' as const;
   readonly deliveryStreamName: string;
-  readonly #client: FirehoseClient;
-  readonly #ownsClient: boolean;
   readonly #requestTimeoutMs: number;
+  readonly #direct: DirectJsonClient | undefined;
+  readonly #sdk: LazySdkPath<FirehoseClient, typeof import('./sdk-calls.js')> | undefined;
 
   constructor(options: FirehoseTransportOptions) {
     this.deliveryStreamName = options.deliveryStreamName;
-    this.#client = options.client ?? createFirehoseClient(options.aws);
-    this.#ownsClient = options.client === undefined;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const aws = options.aws ?? {};
+    if (options.client === undefined && aws.requestHandler === undefined) {
+      this.#direct = directClientFor(FIREHOSE_SERVICE, aws, aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
+      this.#sdk = undefined;
+      return;
+    }
+    this.#direct = undefined;
+    this.#sdk = new LazySdkPath(async () => {
+      const calls = await import('./sdk-calls.js');
+      const client = options.client ?? (await import('./client.js')).createFirehoseClient(aws);
+      return { client, owned: options.client === undefined, calls };
+    }, this.describe());
   }
 
   describe(): string {
     return `Firehose delivery stream ${this.deliveryStreamName}`;
   }
 
-  send(entries: readonly FirehosePutEntry[], signal?: AbortSignal): Promise<FirehoseEntryOutcome[]> {
-    return putRecordBatch(this.#client, { deliveryStreamName: this.deliveryStreamName, requestTimeoutMs: this.#requestTimeoutMs }, entries, signal);
+  async send(entries: readonly FirehosePutEntry[], signal?: AbortSignal): Promise<FirehoseEntryOutcome[]> {
+    const target = { deliveryStreamName: this.deliveryStreamName, requestTimeoutMs: this.#requestTimeoutMs };
+    if (this.#direct !== undefined) return putRecordBatchDirect(this.#direct, target, entries, signal);
+    const sdk = await this.#sdk!.get();
+    return sdk.calls.putRecordBatchWithSdk(sdk.client, target, entries, signal);
   }
 
   destroy(): void {
-    if (this.#ownsClient) this.#client.destroy();
+    this.#direct?.destroy();
+    this.#sdk?.destroy();
   }
 }

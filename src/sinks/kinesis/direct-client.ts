@@ -1,6 +1,6 @@
 /**
- * Kinesis requests (PutRecords, ListShards) signed and sent by us (aws/sigv4.ts over node:http(s)
- * keep-alive). Where they go and who signs them come from the caller (location.ts resolves region and
+ * Requests to an awsJson1.1 service (Kinesis: PutRecords, ListShards; Firehose: PutRecordBatch) signed
+ * and sent by us (aws/sigv4.ts over node:http(s) keep-alive). Where they go and who signs them come from the caller (location.ts resolves region and
  * endpoint as the SDK would; credentials from the options or the SDK's provider chain, asked per
  * request: the chain memoizes and refreshes them).
  *
@@ -20,9 +20,9 @@ import type { AwsCredentials } from '../../aws/credentials.js';
 import type { ServiceEndpoint } from '../../aws/endpoint.js';
 import { signRequest } from '../../aws/sigv4.js';
 import { SinkRequestTimeoutError } from './errors.js';
+import type { AwsJsonService } from './services.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
-const TARGET_PREFIX = 'Kinesis_20131202.';
 
 /** Where requests go and the region they are signed for. */
 export interface DirectTarget {
@@ -30,8 +30,8 @@ export interface DirectTarget {
   readonly region: string;
 }
 
-/** A Kinesis error answer, shaped like an AWS SDK v3 service exception. */
-export class KinesisServiceError extends Error {
+/** A service's error answer, shaped like an AWS SDK v3 service exception. */
+export class AwsServiceError extends Error {
   readonly $fault: 'client' | 'server';
   readonly $metadata: { readonly httpStatusCode: number; readonly requestId: string | undefined };
 
@@ -80,15 +80,17 @@ const BODY_ROUNDING = 256 * 1024;
 /** Credentials per request; an SDK provider (memoizing) or a function returning fixed ones. */
 export type RequestCredentials = () => Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string | undefined }>;
 
-export class KinesisDirectClient {
+export class DirectJsonClient {
   readonly bodies: BodyBuffers;
+  readonly #service: AwsJsonService;
   readonly #locate: () => Promise<DirectTarget>;
   readonly #credentials: RequestCredentials;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
   #target: Promise<DirectTarget> | undefined;
 
   /** `locate` is asked once (again after a failure); `credentials` before every request. */
-  constructor(locate: () => Promise<DirectTarget>, credentials: RequestCredentials, maxSockets: number) {
+  constructor(service: AwsJsonService, locate: () => Promise<DirectTarget>, credentials: RequestCredentials, maxSockets: number) {
+    this.#service = service;
     this.#locate = locate;
     this.#credentials = credentials;
     this.#agents = { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
@@ -97,7 +99,7 @@ export class KinesisDirectClient {
 
   /**
    * Calls `operation` with a JSON body; resolves with the response body, or rejects with
-   * KinesisServiceError, SinkRequestTimeoutError after `timeoutMs`, the caller's abort reason, or the
+   * AwsServiceError, SinkRequestTimeoutError after `timeoutMs`, the caller's abort reason, or the
    * network error. One timer per request and no AbortController: per-request objects that live as
    * long as the request are what a busy producer's garbage collector has to copy. `sent` is called once
    * the whole body has been handed to the operating system (the caller may reuse it from then on).
@@ -121,8 +123,8 @@ export class KinesisDirectClient {
     const { endpoint, region } = target;
     const path = `${endpoint.basePath}/`;
     const signed = signRequest(
-      { method: 'POST', path, headers: { host: endpoint.host, 'content-type': CONTENT_TYPE, 'x-amz-target': TARGET_PREFIX + operation } },
-      { credentials, region, service: 'kinesis', date: new Date(), payloadHash: createHash('sha256').update(body).digest('hex') },
+      { method: 'POST', path, headers: { host: endpoint.host, 'content-type': CONTENT_TYPE, 'x-amz-target': this.#service.targetPrefix + operation } },
+      { credentials, region, service: this.#service.signingName, date: new Date(), payloadHash: createHash('sha256').update(body).digest('hex') },
     );
     signed.headers['content-length'] = String(body.length);
     const https = endpoint.protocol === 'https:';
@@ -173,7 +175,7 @@ export class KinesisDirectClient {
 }
 
 /** The service's error answer (awsJson1.1: `__type` and `message` in the body, or `x-amzn-errortype`). */
-function errorOf(status: number, body: Buffer, headers: IncomingMessage['headers']): KinesisServiceError {
+function errorOf(status: number, body: Buffer, headers: IncomingMessage['headers']): AwsServiceError {
   let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
   try {
     parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
@@ -186,5 +188,5 @@ function errorOf(status: number, body: Buffer, headers: IncomingMessage['headers
   const code = rawType.slice(rawType.lastIndexOf('#') + 1).split(':')[0]!;
   const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : `${code} (HTTP ${status})`;
   const requestId = headers['x-amzn-requestid'];
-  return new KinesisServiceError(code, message, status, typeof requestId === 'string' ? requestId : undefined);
+  return new AwsServiceError(code, message, status, typeof requestId === 'string' ? requestId : undefined);
 }

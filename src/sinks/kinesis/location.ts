@@ -1,40 +1,50 @@
 /**
- * Where the Kinesis sink's own requests go and who signs them, from the sink's AWS options: the region
- * and endpoint as @aws-sdk/client-kinesis resolves them for PutRecords and ListShards called with a
- * StreamName (test/unit/sinks/kinesis/location.test.ts compares with the SDK's resolver), and the
- * credentials given or the SDK's default chain, cached as the SDK caches them.
+ * Where a sink's own requests go and who signs them, from the sink's AWS options: the region and
+ * endpoint as @aws-sdk/client-kinesis and @aws-sdk/client-firehose resolve them (for Kinesis calls
+ * made with a StreamName; test/unit/sinks/kinesis/location.test.ts compares with the SDKs' resolvers),
+ * and the credentials given or the SDK's default chain, cached as the SDK caches them.
  */
 import { cachedCredentials, type AwsCredentials } from '../../aws/credentials.js';
 import { awsPartition } from '../../aws/partitions.js';
 import { awsServiceUrl, parseEndpoint, splitFipsRegion, type EndpointVariant } from '../../aws/endpoint.js';
 import { configuredEndpointUrl, configuredEndpointVariant, configuredRegion } from '../../aws/sdk-config.js';
 import { defaultCredentials, isLocalPlainHttp, LOCAL_REGION, type AwsClientOptions } from './aws-options.js';
-import type { DirectTarget, RequestCredentials } from './direct-client.js';
+import { DirectJsonClient, type DirectTarget, type RequestCredentials } from './direct-client.js';
+import type { AwsJsonService } from './services.js';
 
 /**
- * The endpoint given, else one configured for Kinesis (AWS_ENDPOINT_URL_KINESIS, ~/.aws/config), else
+ * The endpoint given, else one configured for the service (AWS_ENDPOINT_URL_KINESIS, ~/.aws/config), else
  * the region's AWS endpoint; the region given, else the one configured (as the SDK reads it), else, for
  * a local plain-HTTP target, us-east-1.
  * FIPS pseudo-regions ('fips-us-east-1') sign for the real region and ask for the FIPS endpoint. A
  * custom endpoint is used as it is (the SDK refuses FIPS or dual-stack settings with one; we ignore them).
  */
-export async function locateKinesis(options: AwsClientOptions): Promise<DirectTarget> {
-  const endpoint = options.endpoint ?? (await configuredEndpointUrl('Kinesis'));
+export async function locateService(service: AwsJsonService, options: AwsClientOptions): Promise<DirectTarget> {
+  const endpoint = options.endpoint ?? (await configuredEndpointUrl(service.sdkId));
   const named = options.region ?? (await configuredRegion(isLocalPlainHttp(endpoint) ? LOCAL_REGION : undefined));
   const { region, fips } = splitFipsRegion(named);
   if (endpoint !== undefined) return { endpoint: parseEndpoint(endpoint), region };
   const variant = await configuredEndpointVariant();
-  return { endpoint: parseEndpoint(kinesisUrl(region, { fips: variant.fips || fips, dualStack: variant.dualStack })), region };
+  return { endpoint: parseEndpoint(serviceUrl(service, region, { fips: variant.fips || fips, dualStack: variant.dualStack })), region };
 }
 
-/**
- * The Kinesis endpoint of a region. On top of the partition's naming, Kinesis has one rule of its own:
- * in AWS GovCloud the regular endpoint is the FIPS one, so FIPS without dual-stack keeps it.
- */
-export function kinesisUrl(region: string, variant: EndpointVariant): string {
+/** The service's AWS endpoint in a region: the partition's naming, and Kinesis's GovCloud FIPS rule. */
+export function serviceUrl(service: AwsJsonService, region: string, variant: EndpointVariant): string {
   const dualStack = variant.dualStack === true;
-  const fips = variant.fips === true && (dualStack || awsPartition(region).id !== 'aws-us-gov');
-  return awsServiceUrl('kinesis', region, { fips, dualStack });
+  const fips = variant.fips === true && (dualStack || !service.govCloudFipsIsRegular || awsPartition(region).id !== 'aws-us-gov');
+  return awsServiceUrl(service.endpointPrefix, region, { fips, dualStack });
+}
+
+/** A client for our own requests to `service`: one location lookup shared by the requests and the credential provider. */
+export function directClientFor(service: AwsJsonService, options: AwsClientOptions, maxSockets: number): DirectJsonClient {
+  let located: Promise<DirectTarget> | undefined;
+  const locate = (): Promise<DirectTarget> =>
+    (located ??= locateService(service, options).catch((error: unknown) => {
+      located = undefined; // e.g. no region yet: resolved again on the next request
+      throw error;
+    }));
+  const credentials = requestCredentials(options, async () => (await locate()).region);
+  return new DirectJsonClient(service, locate, credentials, maxSockets);
 }
 
 /**

@@ -5,7 +5,7 @@
  * partial-success API, and the AWS SDK never retries the failed entries of an HTTP 200, so the
  * outcome of every entry is handed back for the sender to re-send only those that failed.
  */
-import type { KinesisDirectClient } from './direct-client.js';
+import type { DirectJsonClient } from './direct-client.js';
 import { SinkResponseMismatchError } from './errors.js';
 import { putRecordsBody } from './put-records-body.js';
 
@@ -28,7 +28,7 @@ export interface PutRecordsTarget {
 
 /** PutRecords as a signed request of our own (direct-client.ts): the default path (sdk-calls.ts has the SDK one). */
 export async function putRecordsDirect(
-  direct: KinesisDirectClient,
+  direct: DirectJsonClient,
   target: PutRecordsTarget,
   entries: readonly KinesisPutEntry[],
   signal?: AbortSignal,

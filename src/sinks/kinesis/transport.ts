@@ -8,10 +8,12 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from './aws-options.js';
-import { KinesisDirectClient, type DirectTarget } from './direct-client.js';
+import type { DirectJsonClient } from './direct-client.js';
+import { LazySdkPath } from './lazy-sdk.js';
 import { listOpenShards, type KinesisShard, type ListShardsInput, type ListShardsOutput } from './list-shards.js';
-import { locateKinesis, requestCredentials } from './location.js';
+import { directClientFor } from './location.js';
 import { putRecordsDirect, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
+import { KINESIS_SERVICE } from './services.js';
 
 /** Connections kept by default (aws-options.ts documents the same default). */
 const DEFAULT_MAX_SOCKETS = 8;
@@ -25,48 +27,30 @@ export interface KinesisTransportOptions {
   readonly requestTimeoutMs?: number;
 }
 
-/** The SDK path: a client (the caller's, or one we made and destroy) and the calls made through it. */
-interface SdkPath {
-  readonly client: KinesisClient;
-  readonly owned: boolean;
-  readonly calls: typeof import('./sdk-calls.js');
-}
-
 export class KinesisTransport {
   readonly kind = 'kinesis' as const;
   readonly streamName: string;
   readonly #requestTimeoutMs: number;
   /** Our own requests: the default. */
-  readonly #direct: KinesisDirectClient | undefined;
-  /** Set when the caller brought an SDK client or request handler; loaded on the first call. */
-  readonly #sdk: (() => Promise<SdkPath>) | undefined;
-  #sdkLoaded: SdkPath | undefined;
-  #destroyed = false;
+  readonly #direct: DirectJsonClient | undefined;
+  /** Set when the caller brought an SDK client or request handler. */
+  readonly #sdk: LazySdkPath<KinesisClient, typeof import('./sdk-calls.js')> | undefined;
 
   constructor(options: KinesisTransportOptions) {
     this.streamName = options.streamName;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const aws = options.aws ?? {};
     if (options.client === undefined && aws.requestHandler === undefined) {
-      // One resolution for the requests and for the credential provider (which wants the region).
-      let located: Promise<DirectTarget> | undefined;
-      const locate = (): Promise<DirectTarget> =>
-        (located ??= locateKinesis(aws).catch((error: unknown) => {
-          located = undefined; // e.g. no region yet: resolved again on the next request
-          throw error;
-        }));
-      const credentials = requestCredentials(aws, async () => (await locate()).region);
-      this.#direct = new KinesisDirectClient(locate, credentials, aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
+      this.#direct = directClientFor(KINESIS_SERVICE, aws, aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
       this.#sdk = undefined;
       return;
     }
     this.#direct = undefined;
-    let loading: Promise<SdkPath> | undefined;
-    this.#sdk = () =>
-      (loading ??= this.#loadSdk(options, aws).catch((error: unknown) => {
-        loading = undefined;
-        throw error;
-      }));
+    this.#sdk = new LazySdkPath(async () => {
+      const calls = await import('./sdk-calls.js');
+      const client = options.client ?? (await import('./client.js')).createKinesisClient(aws);
+      return { client, owned: options.client === undefined, calls };
+    }, this.describe());
   }
 
   /** Names the destination in messages and dead-letter lines. */
@@ -77,7 +61,7 @@ export class KinesisTransport {
   async send(entries: readonly KinesisPutEntry[], signal?: AbortSignal): Promise<KinesisEntryOutcome[]> {
     const target = { streamName: this.streamName, requestTimeoutMs: this.#requestTimeoutMs };
     if (this.#direct !== undefined) return putRecordsDirect(this.#direct, target, entries, signal);
-    const sdk = await this.#sdk!();
+    const sdk = await this.#sdk!.get();
     return sdk.calls.putRecordsWithSdk(sdk.client, target, entries, signal);
   }
 
@@ -86,22 +70,8 @@ export class KinesisTransport {
   }
 
   destroy(): void {
-    this.#destroyed = true;
     this.#direct?.destroy();
-    if (this.#sdkLoaded?.owned === true) this.#sdkLoaded.client.destroy();
-  }
-
-  async #loadSdk(options: KinesisTransportOptions, aws: AwsClientOptions): Promise<SdkPath> {
-    const calls = await import('./sdk-calls.js');
-    const client = options.client ?? (await import('./client.js')).createKinesisClient(aws);
-    const path = { client, owned: options.client === undefined, calls };
-    // destroy() may have run while the modules loaded: a client made now must not outlive it.
-    if (this.#destroyed) {
-      if (path.owned) client.destroy();
-      throw new Error(`The ${this.describe()} transport was destroyed.`);
-    }
-    this.#sdkLoaded = path;
-    return path;
+    this.#sdk?.destroy();
   }
 
   async #listShardsPage(input: ListShardsInput, signal?: AbortSignal): Promise<ListShardsOutput> {
@@ -109,7 +79,7 @@ export class KinesisTransport {
       const answer = await this.#direct.call('ListShards', Buffer.from(JSON.stringify(input)), this.#requestTimeoutMs, signal);
       return parseListShardsAnswer(answer);
     }
-    const sdk = await this.#sdk!();
+    const sdk = await this.#sdk!.get();
     return sdk.calls.listShardsPageWithSdk(sdk.client, input, this.#requestTimeoutMs, signal);
   }
 }

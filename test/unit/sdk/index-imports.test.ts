@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestTarget, TEST_CREDENTIALS, TEST_REGION, type TestTarget } from '../../helpers/target.js';
+import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 
 const INDEX = fileURLToPath(new URL('../../../src/index.ts', import.meta.url));
@@ -44,17 +45,26 @@ const VIDEO_SIDE = /client-kinesis-video|fluent-ffmpeg|sources\/camera|sinks\/ki
 // @smithy/core/config resolves to .../@smithy/core/dist-es|dist-cjs/submodules/config/...
 const SDK_CLIENT_SIDE = /@aws-sdk\/client-|@aws-sdk\/credential-provider|@smithy\/node-http-handler|@smithy\/core\/(config|dist-[a-z]+\/submodules\/config)/;
 
-describe('a Kinesis producer delivering records', () => {
+describe('a Kinesis or Firehose producer delivering records', () => {
   let target: TestTarget;
 
   beforeAll(async () => {
     target = await startTestTarget({ memory: true });
     await target.kinesis.send(new CreateStreamCommand({ StreamName: 'imports', ShardCount: 2 }));
+    await target.firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'imports',
+        ExtendedS3DestinationConfiguration: { RoleARN: 'arn:aws:iam::000000000000:role/f', BucketARN: 'arn:aws:s3:::kedge-bucket' },
+      }),
+    );
   });
   afterAll(() => target.close());
 
-  it('loads no AWS SDK client, HTTP handler or credential provider when given region, endpoint and keys', async () => {
-    const options = { sink: { type: 'kinesis', streamName: 'imports' }, aws: { endpoint: target.url, region: TEST_REGION, credentials: TEST_CREDENTIALS }, spool: { memory: true } };
+  it.each([
+    ['Kinesis', { type: 'kinesis', streamName: 'imports' }, 'sinks/kinesis/transport'],
+    ['Firehose', { type: 'firehose', deliveryStreamName: 'imports' }, 'sinks/firehose/transport'],
+  ])('%s: loads no AWS SDK client, HTTP handler or credential provider when given region, endpoint and keys', async (_name, sink, transport) => {
+    const options = { sink, aws: { endpoint: target.url, region: TEST_REGION, credentials: TEST_CREDENTIALS }, spool: { memory: true } };
     const urls = await modulesLoadedBy(`
       const producer = await kedge.createProducer(${JSON.stringify(options)});
       for (let i = 0; i < 100; i++) await producer.put({ i }, { partitionKey: 'k' + i });
@@ -62,7 +72,7 @@ describe('a Kinesis producer delivering records', () => {
       if (producer.stats().delivered !== 100) throw new Error('not delivered: ' + JSON.stringify(producer.stats()));
       await producer.close();
     `);
-    expect(urls.some((url) => url.includes('sinks/kinesis/transport'))).toBe(true);
+    expect(urls.some((url) => url.includes(transport))).toBe(true);
     expect(urls.filter((url) => SDK_CLIENT_SIDE.test(url))).toEqual([]);
   });
 });

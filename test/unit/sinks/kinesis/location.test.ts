@@ -7,10 +7,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { classifyError } from '../../../../src/retry/classify.js';
-import { kinesisUrl, locateKinesis, requestCredentials } from '../../../../src/sinks/kinesis/location.js';
+import { locateService, requestCredentials, serviceUrl } from '../../../../src/sinks/kinesis/location.js';
+import { FIREHOSE_SERVICE, KINESIS_SERVICE } from '../../../../src/sinks/kinesis/services.js';
 
 /** Regions of every partition the SDK knows, and names no partition lists yet (they fall to a pattern or to `aws`). */
 const REGIONS = [
@@ -33,14 +35,25 @@ describe('the Kinesis endpoint of a region', () => {
   it.each(REGIONS)('is the one the SDK resolves for %s, in every FIPS and dual-stack variant', (region) => {
     for (const variant of variants) {
       const expected = sdk.config.endpointProvider({ Region: region, UseFIPS: variant.fips, UseDualStack: variant.dualStack, OperationType: 'data' }).url.href;
-      expect(`${kinesisUrl(region, variant)}/`, JSON.stringify({ region, ...variant })).toBe(expected);
+      expect(`${serviceUrl(KINESIS_SERVICE, region, variant)}/`, JSON.stringify({ region, ...variant })).toBe(expected);
     }
   });
 
+  it.each(REGIONS)('is, for Firehose, the one its SDK resolves for %s, in every variant', (region) => {
+    const firehose = new FirehoseClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    for (const variant of variants) {
+      const expected = firehose.config.endpointProvider({ Region: region, UseFIPS: variant.fips, UseDualStack: variant.dualStack }).url.href;
+      expect(`${serviceUrl(FIREHOSE_SERVICE, region, variant)}/`, JSON.stringify({ region, ...variant })).toBe(expected);
+    }
+    firehose.destroy();
+  });
+
   it('refuses a region name that cannot be part of a host name, saying what one looks like', () => {
-    expect(() => kinesisUrl('Frankfurt', {})).toThrow(expect.objectContaining({ code: 'AWS_INVALID_REGION', message: expect.stringContaining('eu-central-1') }));
+    expect(() => serviceUrl(KINESIS_SERVICE, 'Frankfurt', {})).toThrow(expect.objectContaining({ code: 'AWS_INVALID_REGION', message: expect.stringContaining('eu-central-1') }));
   });
 });
+
+const locateKinesis = (options: Parameters<typeof locateService>[1]) => locateService(KINESIS_SERVICE, options);
 
 describe('where the sink sends its requests', () => {
   let dir: string;
@@ -114,8 +127,13 @@ describe('where the sink sends its requests', () => {
     expect((await locateKinesis({})).endpoint.host).toBe('kinesis.example.test:8443');
     // The option wins over both; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS turns them off.
     expect((await locateKinesis({ endpoint: 'https://given.example.test' })).endpoint.host).toBe('given.example.test');
+    // Firehose reads its own variable, and the general one.
+    expect((await locateService(FIREHOSE_SERVICE, {})).endpoint.host).toBe('all.example.test');
+    vi.stubEnv('AWS_ENDPOINT_URL_FIREHOSE', 'https://firehose.example.test');
+    expect((await locateService(FIREHOSE_SERVICE, {})).endpoint.host).toBe('firehose.example.test');
     vi.stubEnv('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'true');
     expect((await locateKinesis({})).endpoint.host).toBe('kinesis.eu-west-1.amazonaws.com');
+    expect((await locateService(FIREHOSE_SERVICE, {})).endpoint.host).toBe('firehose.eu-west-1.amazonaws.com');
   });
 
   it("reads a profile's endpoint_url and its services section", async () => {

@@ -1,0 +1,47 @@
+/**
+ * The SDK path of a sink transport: an AWS SDK client (the application's, or one we make) and the
+ * module of calls made through it, both loaded on first use, so that a transport on the default path
+ * never loads them. destroy() may come before the load finishes; a client made after it is destroyed
+ * at once, never left open.
+ */
+export interface SdkPath<Client, Calls> {
+  readonly client: Client;
+  readonly calls: Calls;
+}
+
+export class LazySdkPath<Client extends { destroy(): void }, Calls> {
+  readonly #load: () => Promise<{ client: Client; owned: boolean; calls: Calls }>;
+  readonly #describe: string;
+  #loading: Promise<SdkPath<Client, Calls>> | undefined;
+  #loaded: { client: Client; owned: boolean } | undefined;
+  #destroyed = false;
+
+  /** `owned`: whether we made the client (and destroy it); `describe` names the transport in errors. */
+  constructor(load: () => Promise<{ client: Client; owned: boolean; calls: Calls }>, describe: string) {
+    this.#load = load;
+    this.#describe = describe;
+  }
+
+  get(): Promise<SdkPath<Client, Calls>> {
+    this.#loading ??= this.#open().catch((error: unknown) => {
+      this.#loading = undefined; // a failed import is tried again on the next call
+      throw error;
+    });
+    return this.#loading;
+  }
+
+  destroy(): void {
+    this.#destroyed = true;
+    if (this.#loaded?.owned === true) this.#loaded.client.destroy();
+  }
+
+  async #open(): Promise<SdkPath<Client, Calls>> {
+    const loaded = await this.#load();
+    if (this.#destroyed) {
+      if (loaded.owned) loaded.client.destroy();
+      throw new Error(`The ${this.#describe} transport was destroyed.`);
+    }
+    this.#loaded = loaded;
+    return { client: loaded.client, calls: loaded.calls };
+  }
+}
