@@ -50,23 +50,27 @@ export function cachedCredentials(provider: CredentialProvider, options: CachedC
   const stillValid = (c: AwsCredentials | undefined): c is AwsCredentials =>
     c !== undefined && (c.expiration === undefined || c.expiration.getTime() > clock.now());
 
+  const fetchFresh = async (): Promise<AwsCredentials> => {
+    try {
+      const fresh = await provider();
+      cached = fresh;
+      return fresh;
+    } catch (error) {
+      if (stillValid(cached)) return cached;
+      throw new CredentialsError(
+        'Could not load AWS credentials: set them in the sink options, the environment, ~/.aws, or an instance role.',
+        { cause: error },
+      );
+    }
+  };
+
   return async () => {
     if (!needsRefresh(cached)) return cached!;
-    inflight ??= (async () => {
-      try {
-        const fresh = await provider();
-        cached = fresh;
-        return fresh;
-      } catch (error) {
-        if (stillValid(cached)) return cached;
-        throw new CredentialsError(
-          'Could not load AWS credentials: set them in the sink options, the environment, ~/.aws, or an instance role.',
-          { cause: error },
-        );
-      } finally {
-        inflight = undefined;
-      }
-    })();
+    // Cleared in a later microtask, after the assignment: a provider that throws synchronously would
+    // otherwise settle (and clear) before it, leaving a settled promise here for good.
+    inflight ??= fetchFresh().finally(() => {
+      inflight = undefined;
+    });
     return inflight;
   };
 }

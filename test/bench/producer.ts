@@ -10,6 +10,7 @@
  *
  * Workers run test/bench/producer-worker.mjs on bare node against the built SDK (dist/):
  *   npm run build && node --import tsx test/bench/producer.ts [--records N] [--backlog-mb MB]   (alone)
+ *   ... producer.ts --drain-only --drain-runs 4 --backlog-mb 1024   (only the drains, each setting 4 times)
  *   npm run bench -- producer                                                                (through run.ts)
  */
 import { spawn } from 'node:child_process';
@@ -91,6 +92,9 @@ const costs = (label: string, r: WorkerResult): string =>
 export interface ProducerBenchOptions {
   readonly records?: number;
   readonly backlogMb?: number;
+  /** Only the drains (the RSS goal), each this many times (`--drain-only --drain-runs N`). */
+  readonly drainOnly?: boolean;
+  readonly drainRuns?: number;
 }
 
 export async function measureProducer(ctx: BenchContext, options: ProducerBenchOptions = {}): Promise<BenchResult> {
@@ -99,10 +103,12 @@ export async function measureProducer(ctx: BenchContext, options: ProducerBenchO
   const scratch = mkdtempSync(join(tmpdir(), 'kedge-bench-producer-'));
   try {
     const results: Array<[string, string, WorkerResult]> = [];
-    for (const [operation, limited, count] of [
-      [OPERATION, false, records],
-      [OPERATION_LIMITED, true, Math.ceil(records / 4)],
-    ] as const) {
+    for (const [operation, limited, count] of options.drainOnly === true
+      ? []
+      : ([
+          [OPERATION, false, records],
+          [OPERATION_LIMITED, true, Math.ceil(records / 4)],
+        ] as const)) {
       for (const [label, kind] of [
         ['kedge producer', limited ? 'kedge-limited' : 'kedge'],
         ['(a) AWS SDK PutRecords', 'sdk'],
@@ -116,15 +122,20 @@ export async function measureProducer(ctx: BenchContext, options: ProducerBenchO
     // The drain runs twice on equal backlogs: with Node's and glibc's defaults, and with the settings the
     // README recommends for a small device.
     const drains: Array<[string, WorkerResult]> = [];
-    for (const [label, flags, env] of [
+    const settings = [
       ['defaults', [], {}],
       [`${DEVICE_FLAGS.join(' ')}, MALLOC_ARENA_MAX=2`, DEVICE_FLAGS, DEVICE_ENV],
-    ] as const) {
-      const backlogDir = join(scratch, `backlog-${drains.length}`);
-      ctx.log(`drain (${label}): pre-filling a ${backlogMb} MB backlog with the target unreachable`);
-      await runWorker(['fill', 'http://127.0.0.1:9', String(backlogMb), backlogDir]);
-      ctx.log(`drain (${label}): delivering it from a fresh process`);
-      drains.push([label, await withTarget(ctx, (url) => runWorker(['drain', url, String(backlogMb), backlogDir], flags, env))]);
+    ] as const;
+    // Alternating, so that a change in the machine's load during the run hits both alike.
+    for (let run = 0; run < (options.drainRuns ?? 1); run++) {
+      for (const [label, flags, env] of settings) {
+        const backlogDir = join(scratch, `backlog-${drains.length}`);
+        ctx.log(`drain (${label}): pre-filling a ${backlogMb} MB backlog with the target unreachable`);
+        await runWorker(['fill', 'http://127.0.0.1:9', String(backlogMb), backlogDir]);
+        ctx.log(`drain (${label}): delivering it from a fresh process`);
+        drains.push([label, await withTarget(ctx, (url) => runWorker(['drain', url, String(backlogMb), backlogDir], flags, env))]);
+        rmSync(backlogDir, { recursive: true, force: true }); // a GB each: not kept until the end
+      }
     }
     // The goal is 100 MB = 100e6 bytes, not 100 MiB.
     const verdict = (r: WorkerResult): string => (r.maxRssMb * 1024 * 1024 < 100e6 ? 'goal < 100 MB: met' : 'goal < 100 MB: MISSED');
@@ -134,7 +145,7 @@ export async function measureProducer(ctx: BenchContext, options: ProducerBenchO
         ...results.map(([label, operation, r]) => row(label, operation, r)),
         ...drains.map(([label, r]) => row(`kedge producer (${label})`, `drain a ${backlogMb} MB backlog`, r)),
       ],
-      ratios: [
+      ratios: options.drainOnly === true ? [] : [
         { operation: OPERATION, subject: 'kedge producer', baseline: '(a) AWS SDK PutRecords', goal: 10 },
         { operation: OPERATION, subject: 'kedge producer', baseline: '(b) aws-kinesis-agg + PutRecords', goal: 2 },
         { operation: OPERATION_LIMITED, subject: 'kedge producer', baseline: '(a) AWS SDK PutRecords' },
@@ -144,9 +155,13 @@ export async function measureProducer(ctx: BenchContext, options: ProducerBenchO
         ...results.map(([label, operation, r]) => costs(`${label}, ${operation}`, r)),
         ...drains.map(([label, r]) => `${costs(`drain of ${backlogMb} MB (${r.records.toLocaleString('en-US')} records), ${label}`, r)}; ${verdict(r)}`),
         'records/s counts records stored by the target (each run ends when every record is acknowledged); failures column: records re-sent after a failed entry',
-        'kedge: aggregation on, disk spool fsync interval; its per-shard rate limiter off without target limits, on (default) with them',
-        'with limits the target enforces AWS\'s 1 MiB/s and 1,000 records/s per shard: (a) is capped by records, aggregation by bytes',
-        limitsCeiling(),
+        ...(options.drainOnly === true
+          ? []
+          : [
+              'kedge: aggregation on, disk spool fsync interval; its per-shard rate limiter off without target limits, on (default) with them',
+              'with limits the target enforces AWS\'s 1 MiB/s and 1,000 records/s per shard: (a) is capped by records, aggregation by bytes',
+              limitsCeiling(),
+            ]),
       ],
     };
   } finally {
@@ -191,9 +206,15 @@ export async function run(): Promise<void> {
   const args = process.argv.slice(2);
   const records = flag(args, '--records');
   const backlogMb = flag(args, '--backlog-mb');
+  const drainRuns = flag(args, '--drain-runs');
   const result = await measureProducer(
     { log: (line) => process.stderr.write(`bench: ${line}\n`), serverNodeArgs: [] },
-    { ...(records !== undefined ? { records } : {}), ...(backlogMb !== undefined ? { backlogMb } : {}) },
+    {
+      ...(records !== undefined ? { records } : {}),
+      ...(backlogMb !== undefined ? { backlogMb } : {}),
+      ...(args.includes('--drain-only') ? { drainOnly: true } : {}),
+      ...(drainRuns !== undefined ? { drainRuns } : {}),
+    },
   );
   process.stdout.write(`${formatResult(result)}\n`);
 }

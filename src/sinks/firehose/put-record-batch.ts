@@ -30,19 +30,19 @@ export async function putRecordBatchDirect(
   const body = putRecordBatchBody(target.deliveryStreamName, entries, (bytes) => direct.bodies.take(bytes));
   // Given back once the socket has taken it; a request that fails before that leaves it to the GC.
   const answer = await direct.call('PutRecordBatch', body, target.requestTimeoutMs, signal, () => direct.bodies.give(body));
-  const output = JSON.parse(answer.toString('utf8')) as { RequestResponses?: Parameters<typeof readBatchOutcomes>[1] };
-  return readBatchOutcomes(entries.length, output.RequestResponses ?? []);
+  const output = JSON.parse(answer.toString('utf8')) as { RequestResponses?: Parameters<typeof readBatchOutcomes>[1] } | null;
+  return readBatchOutcomes(entries.length, output?.RequestResponses ?? []);
 }
 
 /** Maps the response entries (request order) to outcomes; missing or JSON-null fields count as absent. */
 export function readBatchOutcomes(
   sent: number,
-  results: readonly { RecordId?: string | null | undefined; ErrorCode?: string | null | undefined; ErrorMessage?: string | null | undefined }[],
+  results: readonly ({ RecordId?: string | null | undefined; ErrorCode?: string | null | undefined; ErrorMessage?: string | null | undefined } | null)[],
 ): FirehoseEntryOutcome[] {
   if (results.length !== sent) throw new SinkResponseMismatchError('PutRecordBatch', sent, results.length);
   const outcomes = new Array<FirehoseEntryOutcome>(sent);
   for (let i = 0; i < sent; i++) {
-    const result = results[i]!;
+    const result = results[i] ?? {}; // a null entry: neither accepted nor failed, so retried
     if (typeof result.ErrorCode === 'string' && result.ErrorCode !== '') {
       outcomes[i] = { ok: false, errorCode: result.ErrorCode, errorMessage: typeof result.ErrorMessage === 'string' ? result.ErrorMessage : '' };
     } else if (typeof result.RecordId !== 'string') {

@@ -1,7 +1,7 @@
 /**
  * How a sink reaches AWS or a local target, shared by the Kinesis and Firehose sinks: options, and the
- * region and credential defaults. Nothing of the AWS SDK is loaded here (types only): the Kinesis sink
- * sends its requests itself, and the credential chain is imported when first asked.
+ * region and credential defaults. Nothing of the AWS SDK is loaded here (types only): both sinks send
+ * their requests themselves, and the credential chain is imported when first asked.
  */
 import type { KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import { lazyNodeProviderChain } from '../../aws/credentials.js';
@@ -18,11 +18,11 @@ export interface AwsClientOptions {
   /** Default: the node provider chain of @aws-sdk/credential-providers (see {@link defaultCredentials}). */
   readonly credentials?: KinesisClientConfig['credentials'];
   /**
-   * An SDK request handler. Given one, the Kinesis sink sends through an SDK client built with it
-   * instead of its own requests. Default: HTTP/1.1 with keep-alive (sdk-request-handler.ts).
+   * An SDK request handler. Given one, a sink sends through an SDK client built with it (and destroys
+   * it with the client) instead of its own requests over HTTP/1.1 keep-alive connections.
    */
   readonly requestHandler?: KinesisClientConfig['requestHandler'];
-  /** Keep-alive connections to the endpoint (default 8). */
+  /** Keep-alive connections to the endpoint, for a sink's own requests (default 8). */
   readonly maxSockets?: number;
   /** SDK attempts per call, where an SDK client sends. Default 1: the producer retries, with its own budget. */
   readonly maxAttempts?: number;
@@ -31,7 +31,10 @@ export interface AwsClientOptions {
 /** What a local target is signed for when no region is given or configured (a local target accepts any). */
 export const LOCAL_REGION = 'us-east-1';
 /** Signs requests to a local plain-HTTP target when no real credentials exist; it accepts any signature. */
-const LOCAL_CREDENTIALS = Object.freeze({ accessKeyId: 'KEDGELOCAL', secretAccessKey: 'kedge-local-target' });
+const LOCAL_CREDENTIALS: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string; readonly expiration?: Date } = Object.freeze({
+  accessKeyId: 'KEDGELOCAL',
+  secretAccessKey: 'kedge-local-target',
+});
 
 /** True for `http://` endpoints on loopback: a local target (kedge ingest, kinesalite), never AWS. */
 export function isLocalPlainHttp(endpoint: string | undefined): boolean {
@@ -52,11 +55,17 @@ export function isLocalPlainHttp(endpoint: string | undefined): boolean {
 export function defaultCredentials(endpoint: string | undefined): NonNullable<KinesisClientConfig['credentials']> {
   const chain = lazyNodeProviderChain();
   if (!isLocalPlainHttp(endpoint)) return chain;
+  return withLocalFallback(chain, () => Promise.resolve(true));
+}
+
+/** `provider`, or the fixed local credentials when it finds none and `isLocal()` says the endpoint is a local target. */
+export function withLocalFallback<P, C>(provider: (properties?: P) => Promise<C>, isLocal: () => Promise<boolean>): (properties?: P) => Promise<C | typeof LOCAL_CREDENTIALS> {
   return async (properties) => {
     try {
-      return await chain(properties);
-    } catch {
-      return LOCAL_CREDENTIALS;
+      return await provider(properties);
+    } catch (error) {
+      if (await isLocal()) return LOCAL_CREDENTIALS;
+      throw error;
     }
   };
 }

@@ -1,12 +1,12 @@
 /**
- * The one Kinesis client a sink uses. The producer owns retries (classification, backoff, budget and
- * partial-failure handling live in retry/ and the sender), so the SDK makes one attempt per call,
- * as KPL builds its native client with retryCount 0 (reference/kds.md §2.5): two retry layers would
- * multiply each other's attempts and hide throttles from the rate limiter.
+ * The Kinesis SDK client a sink builds around the application's request handler (the only case in
+ * which it sends through an SDK client it made). The producer owns retries (classification, backoff,
+ * budget and partial-failure handling live in retry/ and the sender), so the SDK makes one attempt per
+ * call, as KPL builds its native client with retryCount 0 (reference/kds.md §2.5): two retry layers
+ * would multiply each other's attempts and hide throttles from the rate limiter.
  */
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { defaultCredentials, regionFor, type AwsClientOptions } from './aws-options.js';
-import { keepAliveHandler } from './sdk-request-handler.js';
 
 export type { AwsClientOptions } from './aws-options.js';
 
@@ -17,6 +17,6 @@ export function createKinesisClient(options: AwsClientOptions = {}): KinesisClie
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     credentials: options.credentials ?? defaultCredentials(options.endpoint),
     maxAttempts: options.maxAttempts ?? 1,
-    requestHandler: options.requestHandler ?? keepAliveHandler(options.maxSockets),
+    ...(options.requestHandler !== undefined ? { requestHandler: options.requestHandler } : {}),
   });
 }

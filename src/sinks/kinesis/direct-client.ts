@@ -1,8 +1,8 @@
 /**
  * Requests to an awsJson1.1 service (Kinesis: PutRecords, ListShards; Firehose: PutRecordBatch) signed
- * and sent by us (aws/sigv4.ts over node:http(s) keep-alive). Where they go and who signs them come from the caller (location.ts resolves region and
- * endpoint as the SDK would; credentials from the options or the SDK's provider chain, asked per
- * request: the chain memoizes and refreshes them).
+ * and sent by us (aws/sigv4.ts over node:http(s) keep-alive). Where they go and who signs them come
+ * from the caller: location.ts resolves region and endpoint as the SDK would (once), and credentials
+ * from the options or the SDK's provider chain, cached until shortly before they expire.
  *
  * Why not an SDK client: per request it builds a middleware stack, resolves the endpoint, formats a
  * user agent and signs through layers of objects. Measured on a draining producer: 5.4 CPU µs per
@@ -77,7 +77,7 @@ class BodyBuffers {
 
 const BODY_ROUNDING = 256 * 1024;
 
-/** Credentials per request; an SDK provider (memoizing) or a function returning fixed ones. */
+/** Credentials, asked before every request (location.ts caches them). */
 export type RequestCredentials = () => Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string | undefined }>;
 
 export class DirectJsonClient {
@@ -86,9 +86,8 @@ export class DirectJsonClient {
   readonly #locate: () => Promise<DirectTarget>;
   readonly #credentials: RequestCredentials;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
-  #target: Promise<DirectTarget> | undefined;
 
-  /** `locate` is asked once (again after a failure); `credentials` before every request. */
+  /** `locate` and `credentials` are asked before every request: both answer from a cache (location.ts). */
   constructor(service: AwsJsonService, locate: () => Promise<DirectTarget>, credentials: RequestCredentials, maxSockets: number) {
     this.#service = service;
     this.#locate = locate;
@@ -106,14 +105,7 @@ export class DirectJsonClient {
    */
   async call(operation: string, body: Buffer, timeoutMs: number, signal?: AbortSignal, sent?: () => void): Promise<Buffer> {
     signal?.throwIfAborted();
-    this.#target ??= this.#locate();
-    let target: DirectTarget;
-    try {
-      target = await this.#target;
-    } catch (error) {
-      this.#target = undefined; // try again next time (e.g. no region configured yet)
-      throw error;
-    }
+    const target = await this.#locate();
     const identity = await this.#credentials();
     const credentials: AwsCredentials = {
       accessKeyId: identity.accessKeyId,
@@ -176,16 +168,19 @@ export class DirectJsonClient {
 
 /** The service's error answer (awsJson1.1: `__type` and `message` in the body, or `x-amzn-errortype`). */
 function errorOf(status: number, body: Buffer, headers: IncomingMessage['headers']): AwsServiceError {
-  let parsed: { __type?: unknown; message?: unknown; Message?: unknown } = {};
+  let parsed: { __type?: unknown; code?: unknown; message?: unknown; Message?: unknown } = {};
   try {
-    parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
+    parsed = (JSON.parse(body.toString('utf8')) as typeof parsed | null) ?? {};
   } catch {
     // Not JSON (a proxy's error page): the status alone classifies it.
   }
   const header = headers['x-amzn-errortype'];
-  const rawType = typeof parsed.__type === 'string' ? parsed.__type : typeof header === 'string' ? header : `HTTP ${status}`;
-  // "com.amazonaws.kinesis#ResourceNotFoundException" or "ResourceNotFoundException:http://...".
-  const code = rawType.slice(rawType.lastIndexOf('#') + 1).split(':')[0]!;
+  // Where the SDK's awsJson1.1 reader looks, in its order: the header, then `code`, then `__type`.
+  const rawType =
+    typeof header === 'string' ? header : typeof parsed.code === 'string' ? parsed.code : typeof parsed.__type === 'string' ? parsed.__type : `HTTP ${status}`;
+  // "com.amazonaws.kinesis#ResourceNotFoundException", "ResourceNotFoundException:http://..." or "A,B".
+  const head = rawType.split(/[,:]/)[0]!;
+  const code = head.slice(head.lastIndexOf('#') + 1);
   const message = typeof parsed.message === 'string' ? parsed.message : typeof parsed.Message === 'string' ? parsed.Message : `${code} (HTTP ${status})`;
   const requestId = headers['x-amzn-requestid'];
   return new AwsServiceError(code, message, status, typeof requestId === 'string' ? requestId : undefined);

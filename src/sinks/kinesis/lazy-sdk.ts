@@ -23,6 +23,7 @@ export class LazySdkPath<Client extends { destroy(): void }, Calls> {
   }
 
   get(): Promise<SdkPath<Client, Calls>> {
+    if (this.#destroyed) return Promise.reject(this.#destroyedError());
     this.#loading ??= this.#open().catch((error: unknown) => {
       this.#loading = undefined; // a failed import is tried again on the next call
       throw error;
@@ -31,17 +32,23 @@ export class LazySdkPath<Client extends { destroy(): void }, Calls> {
   }
 
   destroy(): void {
+    if (this.#destroyed) return;
     this.#destroyed = true;
     if (this.#loaded?.owned === true) this.#loaded.client.destroy();
+    this.#loaded = undefined;
   }
 
   async #open(): Promise<SdkPath<Client, Calls>> {
     const loaded = await this.#load();
     if (this.#destroyed) {
       if (loaded.owned) loaded.client.destroy();
-      throw new Error(`The ${this.#describe} transport was destroyed.`);
+      throw this.#destroyedError();
     }
     this.#loaded = loaded;
     return { client: loaded.client, calls: loaded.calls };
+  }
+
+  #destroyedError(): Error {
+    return new Error(`The ${this.#describe} transport was destroyed.`);
   }
 }

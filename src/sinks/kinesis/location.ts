@@ -8,7 +8,8 @@ import { cachedCredentials, type AwsCredentials } from '../../aws/credentials.js
 import { awsPartition } from '../../aws/partitions.js';
 import { awsServiceUrl, parseEndpoint, splitFipsRegion, type EndpointVariant } from '../../aws/endpoint.js';
 import { configuredEndpointUrl, configuredEndpointVariant, configuredRegion } from '../../aws/sdk-config.js';
-import { defaultCredentials, isLocalPlainHttp, LOCAL_REGION, type AwsClientOptions } from './aws-options.js';
+import { lazyNodeProviderChain } from '../../aws/credentials.js';
+import { isLocalPlainHttp, LOCAL_REGION, withLocalFallback, type AwsClientOptions } from './aws-options.js';
 import { DirectJsonClient, type DirectTarget, type RequestCredentials } from './direct-client.js';
 import type { AwsJsonService } from './services.js';
 
@@ -43,19 +44,25 @@ export function directClientFor(service: AwsJsonService, options: AwsClientOptio
       located = undefined; // e.g. no region yet: resolved again on the next request
       throw error;
     }));
-  const credentials = requestCredentials(options, async () => (await locate()).region);
+  const credentials = requestCredentials(options, locate);
   return new DirectJsonClient(service, locate, credentials, maxSockets);
 }
 
 /**
- * The credentials to sign with: the ones given (fixed, or a provider), else the default chain. Kept
- * until five minutes before they expire (for ever without an expiration), as an SDK client keeps them:
- * a provider may cost an instance-metadata call, an STS AssumeRole or a process spawn, never per
- * request. `region` is handed to the provider as the SDK hands its client's (`callerClientConfig`), so
- * an assume-role or SSO profile calls STS in the producer's region.
+ * The credentials to sign with: the ones given (fixed, or a provider), else the default chain, which
+ * falls back to fixed local credentials when the requests go to a local plain-HTTP target (given, or
+ * configured with AWS_ENDPOINT_URL...). Kept until five minutes before they expire (for ever without an
+ * expiration), as an SDK client keeps them: a provider may cost an instance-metadata call, an STS
+ * AssumeRole or a process spawn, never per request. The region is handed to the provider as the SDK
+ * hands its client's (`callerClientConfig`), so an assume-role or SSO profile calls STS in it.
  */
-export function requestCredentials(options: AwsClientOptions, region: () => Promise<string>): RequestCredentials {
-  const given = options.credentials ?? defaultCredentials(options.endpoint);
+export function requestCredentials(options: AwsClientOptions, locate: () => Promise<DirectTarget>): RequestCredentials {
+  const isLocal = async (): Promise<boolean> => {
+    const { endpoint } = await locate();
+    return isLocalPlainHttp(`${endpoint.protocol}//${endpoint.host}`);
+  };
+  const given = options.credentials ?? withLocalFallback(lazyNodeProviderChain(), isLocal);
+  const region = async (): Promise<string> => (await locate()).region;
   const properties = { callerClientConfig: { region } };
   return cachedCredentials(async (): Promise<AwsCredentials> => {
     const c = typeof given === 'function' ? await given(properties) : given;

@@ -36,8 +36,8 @@ export async function putRecordsDirect(
   const body = putRecordsBody(target.streamName, entries, (bytes) => direct.bodies.take(bytes));
   // Given back once the socket has taken all of it; a request that fails before that leaves it to the GC.
   const answer = await direct.call('PutRecords', body, target.requestTimeoutMs, signal, () => direct.bodies.give(body));
-  const output = JSON.parse(answer.toString('utf8')) as { Records?: Parameters<typeof readOutcomes>[1] };
-  return readOutcomes(entries.length, output.Records ?? []);
+  const output = JSON.parse(answer.toString('utf8')) as { Records?: Parameters<typeof readOutcomes>[1] } | null;
+  return readOutcomes(entries.length, output?.Records ?? []);
 }
 
 /**
@@ -47,12 +47,12 @@ export async function putRecordsDirect(
  */
 export function readOutcomes(
   sent: number,
-  results: readonly { SequenceNumber?: string | null | undefined; ShardId?: string | null | undefined; ErrorCode?: string | null | undefined; ErrorMessage?: string | null | undefined }[],
+  results: readonly ({ SequenceNumber?: string | null | undefined; ShardId?: string | null | undefined; ErrorCode?: string | null | undefined; ErrorMessage?: string | null | undefined } | null)[],
 ): KinesisEntryOutcome[] {
   if (results.length !== sent) throw new SinkResponseMismatchError('PutRecords', sent, results.length);
   const outcomes = new Array<KinesisEntryOutcome>(sent);
   for (let i = 0; i < sent; i++) {
-    const result = results[i]!;
+    const result = results[i] ?? {}; // a null entry: neither stored nor failed, so retried
     if (typeof result.ErrorCode === 'string' && result.ErrorCode !== '') {
       outcomes[i] = { ok: false, errorCode: result.ErrorCode, errorMessage: typeof result.ErrorMessage === 'string' ? result.ErrorMessage : '' };
     } else if (typeof result.SequenceNumber !== 'string') {

@@ -70,4 +70,16 @@ describe('cachedCredentials', () => {
     expect(error).toBeInstanceOf(CredentialsError);
     expect((error as CredentialsError).code).toBe('AWS_CREDENTIALS_UNAVAILABLE');
   });
+
+  it('asks a provider that threw synchronously again on the next call (no failed fetch is kept)', async () => {
+    let calls = 0;
+    const get = cachedCredentials(() => {
+      calls++;
+      if (calls === 1) throw new Error('no metadata endpoint yet');
+      return Promise.resolve({ accessKeyId: 'AKIDLATER', secretAccessKey: 's' });
+    });
+    await expect(get()).rejects.toMatchObject({ code: 'AWS_CREDENTIALS_UNAVAILABLE' });
+    expect(await get()).toMatchObject({ accessKeyId: 'AKIDLATER' });
+    expect(calls).toBe(2);
+  });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEndpoint } from '../../../../src/aws/endpoint.js';
 import { classifyError } from '../../../../src/retry/classify.js';
 import { locateService, requestCredentials, serviceUrl } from '../../../../src/sinks/kinesis/location.js';
 import { FIREHOSE_SERVICE, KINESIS_SERVICE } from '../../../../src/sinks/kinesis/services.js';
@@ -156,8 +157,18 @@ describe('where the sink sends its requests', () => {
 });
 
 describe('the credentials the sink signs with', () => {
-  const region = (): Promise<string> => Promise.resolve('eu-west-1');
+  const at = (url: string) => (): Promise<{ region: string; endpoint: ReturnType<typeof parseEndpoint> }> => Promise.resolve({ region: 'eu-west-1', endpoint: parseEndpoint(url) });
+  const region = at('https://kinesis.eu-west-1.amazonaws.com');
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kedge-credentials-'));
+    for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) vi.stubEnv(name, undefined);
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+  });
   afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
     vi.unstubAllEnvs();
     vi.useRealTimers();
   });
@@ -191,8 +202,15 @@ describe('the credentials the sink signs with', () => {
     expect(await requestCredentials({ credentials: provider }, region)()).toMatchObject({ accessKeyId: 'AKID-eu-west-1' });
   });
 
+  it('fall back to fixed local ones when the chain finds none and the requests go to a local target, given or configured', async () => {
+    expect(await requestCredentials({}, at('http://127.0.0.1:4567'))()).toMatchObject({ accessKeyId: 'KEDGELOCAL' });
+    // Against AWS, no credentials is a configuration error with the reason (parked, not retried in a loop).
+    const error = await requestCredentials({}, region)().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AWS_CREDENTIALS_UNAVAILABLE' });
+    expect(classifyError(error).errorClass).toBe('configuration');
+  });
+
   it('come from the default chain (here: the environment) when none are given', async () => {
-    vi.stubEnv('AWS_PROFILE', undefined);
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFROMENV');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
     expect(await requestCredentials({ endpoint: 'https://kinesis.example.test' }, region)()).toMatchObject({ accessKeyId: 'AKIDFROMENV', secretAccessKey: 'env-secret' });
