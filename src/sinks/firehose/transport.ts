@@ -6,13 +6,9 @@
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from '../kinesis/aws-options.js';
 import type { DirectJsonClient } from '../kinesis/direct-client.js';
-import { LazySdkPath } from '../kinesis/lazy-sdk.js';
-import { directClientFor } from '../kinesis/location.js';
+import { sendPaths, type LazySdkPath } from '../kinesis/lazy-sdk.js';
 import { FIREHOSE_SERVICE } from '../kinesis/services.js';
 import { putRecordBatchDirect, type FirehoseEntryOutcome, type FirehosePutEntry } from './put-record-batch.js';
-
-/** Connections kept by default (as the Kinesis transport). */
-const DEFAULT_MAX_SOCKETS = 8;
 
 export interface FirehoseTransportOptions {
   readonly deliveryStreamName: string;
@@ -32,18 +28,15 @@ export class FirehoseTransport {
   constructor(options: FirehoseTransportOptions) {
     this.deliveryStreamName = options.deliveryStreamName;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const aws = options.aws ?? {};
-    if (options.client === undefined && aws.requestHandler === undefined) {
-      this.#direct = directClientFor(FIREHOSE_SERVICE, aws, aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
-      this.#sdk = undefined;
-      return;
-    }
-    this.#direct = undefined;
-    this.#sdk = new LazySdkPath(async () => {
-      const calls = await import('./sdk-calls.js');
-      const client = options.client ?? (await import('./client.js')).createFirehoseClient(aws);
-      return { client, owned: options.client === undefined, calls };
-    }, this.describe());
+    const paths = sendPaths(
+      FIREHOSE_SERVICE,
+      options.aws ?? {},
+      options.client,
+      async (aws) => ({ calls: await import('./sdk-calls.js'), client: options.client ?? (await import('./client.js')).createFirehoseClient(aws) }),
+      this.describe(),
+    );
+    this.#direct = paths.direct;
+    this.#sdk = paths.sdk;
   }
 
   describe(): string {

@@ -4,6 +4,10 @@
  * never loads them. destroy() may come before the load finishes; a client made after it is destroyed
  * at once, never left open.
  */
+import type { AwsClientOptions } from './aws-options.js';
+import type { DirectJsonClient } from './direct-client.js';
+import { directClientFor } from './location.js';
+import type { AwsJsonService } from './services.js';
 export interface SdkPath<Client, Calls> {
   readonly client: Client;
   readonly calls: Calls;
@@ -52,3 +56,28 @@ export class LazySdkPath<Client extends { destroy(): void }, Calls> {
     return new Error(`The ${this.#describe} transport was destroyed.`);
   }
 }
+
+/**
+ * How a transport sends: our own signed requests (the default), or, when the application brought an
+ * SDK client or request handler, the SDK path through `load` (which gets the AWS options, to build a
+ * client around the handler when no client was given).
+ */
+export function sendPaths<Client extends { destroy(): void }, Calls>(
+  service: AwsJsonService,
+  aws: AwsClientOptions,
+  client: Client | undefined,
+  load: (aws: AwsClientOptions) => Promise<{ client: Client; calls: Calls }>,
+  describe: string,
+): { readonly direct: DirectJsonClient | undefined; readonly sdk: LazySdkPath<Client, Calls> | undefined } {
+  if (client === undefined && aws.requestHandler === undefined) {
+    return { direct: directClientFor(service, aws, aws.maxSockets ?? DEFAULT_MAX_SOCKETS), sdk: undefined };
+  }
+  const sdk = new LazySdkPath(async () => {
+    const loaded = await load(aws);
+    return { ...loaded, owned: client === undefined };
+  }, describe);
+  return { direct: undefined, sdk };
+}
+
+/** Keep-alive connections for our own requests, unless `aws.maxSockets` says otherwise. */
+const DEFAULT_MAX_SOCKETS = 8;

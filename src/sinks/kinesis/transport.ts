@@ -9,14 +9,10 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type AwsClientOptions } from './aws-options.js';
 import type { DirectJsonClient } from './direct-client.js';
-import { LazySdkPath } from './lazy-sdk.js';
+import { sendPaths, type LazySdkPath } from './lazy-sdk.js';
 import { listOpenShards, type KinesisShard, type ListShardsInput, type ListShardsOutput } from './list-shards.js';
-import { directClientFor } from './location.js';
 import { putRecordsDirect, type KinesisEntryOutcome, type KinesisPutEntry } from './put-records.js';
 import { KINESIS_SERVICE } from './services.js';
-
-/** Connections kept by default (aws-options.ts documents the same default). */
-const DEFAULT_MAX_SOCKETS = 8;
 
 export interface KinesisTransportOptions {
   readonly streamName: string;
@@ -39,18 +35,15 @@ export class KinesisTransport {
   constructor(options: KinesisTransportOptions) {
     this.streamName = options.streamName;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    const aws = options.aws ?? {};
-    if (options.client === undefined && aws.requestHandler === undefined) {
-      this.#direct = directClientFor(KINESIS_SERVICE, aws, aws.maxSockets ?? DEFAULT_MAX_SOCKETS);
-      this.#sdk = undefined;
-      return;
-    }
-    this.#direct = undefined;
-    this.#sdk = new LazySdkPath(async () => {
-      const calls = await import('./sdk-calls.js');
-      const client = options.client ?? (await import('./client.js')).createKinesisClient(aws);
-      return { client, owned: options.client === undefined, calls };
-    }, this.describe());
+    const paths = sendPaths(
+      KINESIS_SERVICE,
+      options.aws ?? {},
+      options.client,
+      async (aws) => ({ calls: await import('./sdk-calls.js'), client: options.client ?? (await import('./client.js')).createKinesisClient(aws) }),
+      this.describe(),
+    );
+    this.#direct = paths.direct;
+    this.#sdk = paths.sdk;
   }
 
   /** Names the destination in messages and dead-letter lines. */

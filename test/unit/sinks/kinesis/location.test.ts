@@ -56,18 +56,30 @@ describe('the Kinesis endpoint of a region', () => {
 
 const locateKinesis = (options: Parameters<typeof locateService>[1]) => locateService(KINESIS_SERVICE, options);
 
+/**
+ * No ambient AWS setup of the machine running the tests may leak in, and no instance-metadata lookups:
+ * every AWS variable the SDK reads is cleared and the shared files point into a fresh temp dir.
+ */
+function isolatedAwsEnvironment(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kedge-location-'));
+  for (const name of AMBIENT_AWS_VARIABLES) vi.stubEnv(name, undefined);
+  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+  vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+  return dir;
+}
+
+const AMBIENT_AWS_VARIABLES = [
+  'AWS_REGION', 'AWS_PROFILE', 'AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_KINESIS',
+  'AWS_ENDPOINT_URL_FIREHOSE', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+];
+
 describe('where the sink sends its requests', () => {
   let dir: string;
-
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kedge-location-'));
-    // No ambient AWS setup of the machine running the tests may leak in; no instance metadata lookups.
-    for (const name of ['AWS_REGION', 'AWS_PROFILE', 'AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) vi.stubEnv(name, undefined);
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
-    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+    dir = isolatedAwsEnvironment();
   });
-
   afterEach(() => {
     vi.unstubAllEnvs();
     rmSync(dir, { recursive: true, force: true });
@@ -161,11 +173,7 @@ describe('the credentials the sink signs with', () => {
   const region = at('https://kinesis.eu-west-1.amazonaws.com');
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kedge-credentials-'));
-    for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) vi.stubEnv(name, undefined);
-    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
-    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+    dir = isolatedAwsEnvironment();
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
