@@ -3,19 +3,16 @@
  * records from --data, a file (JSON lines with --partition-key-field, a progress bar) and stdin, to a
  * stream and to a delivery stream; the summary; the exit codes.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runKedgePut, type KedgePutResult } from '../helpers/kedge-put.js';
 import { seededRng } from '../helpers/seeded-rng.js';
 import { startTestTarget, type TestTarget } from '../helpers/target.js';
 import { createStream, readStream } from './producer-helpers.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(REPO, 'src/cli/main.ts');
 let target: TestTarget | undefined;
 const dirs: string[] = [];
 
@@ -31,25 +28,9 @@ function tempDir(): string {
   return dir;
 }
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kedge(args: readonly string[], stdin?: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // No AWS settings reach the child: a local endpoint needs none (the SDK reads the environment itself).
-    const env = { PATH: process.env.PATH ?? '', HOME: tempDir() };
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'put', ...args], { cwd: REPO, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+function kedge(args: readonly string[], stdin?: string): Promise<KedgePutResult> {
+  // No AWS settings reach the child: a local endpoint needs none.
+  return runKedgePut(args, { home: tempDir(), ...(stdin !== undefined ? { stdin } : {}) });
 }
 
 describe('kedge put', () => {

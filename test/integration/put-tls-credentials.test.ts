@@ -8,19 +8,17 @@
  * Bad paths: an untrusted certificate parks the records with the reason (nothing lost: a later run
  * with the CA trusted delivers them from the spool), and wrong keys are refused without losing data.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runKedgePut, type KedgePutResult } from '../helpers/kedge-put.js';
 import { startTestTarget, type TestTarget } from '../helpers/target.js';
 import { createStream, readStream } from './producer-helpers.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = join(REPO, 'src/cli/main.ts');
 const KEYS = { accessKeyId: 'AKIDKEDGECHAIN', secretAccessKey: 'kedge-chain-secret' } as const;
 
 let dir: string;
@@ -58,28 +56,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** The CLI with only the environment given here (plus PATH and a fresh HOME): no AWS setting leaks in. */
-function kedgePut(args: readonly string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const home = mkdtempSync(join(dir, 'home-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'put', ...args], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH ?? '', HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function kedgePut(args: readonly string[], env: Record<string, string>): Promise<KedgePutResult> {
+  return runKedgePut(args, { home: mkdtempSync(join(dir, 'home-')), env });
 }
 
 async function dataIn(stream: string): Promise<string[]> {

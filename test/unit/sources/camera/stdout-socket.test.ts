@@ -1,15 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sleep } from '../../../../src/core/clock.js';
 import { ProcessSupervisor, type SupervisedCommand, type SupervisorEvent } from '../../../../src/sources/camera/supervisor.js';
+import { nodeScript } from './helpers/node-script.js';
 
-/** A node script as the capture process. */
-const nodeScript = (code: string, extra: Partial<SupervisedCommand> = {}): SupervisedCommand => ({
-  program: process.execPath,
-  args: ['-e', code],
-  quitWithQ: true,
-  endsAtCleanExit: false,
-  ...extra,
-});
 
 const instantSleep: Sleep = (_ms, signal) => (signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve());
 

@@ -4,17 +4,10 @@ import { CameraCapture } from '../../../../src/sources/camera/capture.js';
 import type { CaptureCommand } from '../../../../src/sources/camera/commands.js';
 import type { CaptureLogger } from '../../../../src/sources/camera/stderr-log.js';
 import { ProcessSupervisor, type SupervisedCommand, type SupervisorEvent } from '../../../../src/sources/camera/supervisor.js';
+import { nodeScript } from './helpers/node-script.js';
 import { timerSleep } from '../../../../src/retry/sleep.js';
 import { seededRng } from '../../../helpers/seeded-rng.js';
 
-/** A node script as the capture process. */
-const nodeScript = (code: string, extra: Partial<SupervisedCommand> = {}): SupervisedCommand => ({
-  program: process.execPath,
-  args: ['-e', code],
-  quitWithQ: true,
-  endsAtCleanExit: false,
-  ...extra,
-});
 
 const asCaptureCommand = (c: SupervisedCommand): CaptureCommand => ({ ...c, description: 'test script', video: 'copy', encoder: undefined, fps: undefined });
 
