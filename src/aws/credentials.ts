@@ -101,15 +101,17 @@ export function lazyNodeProviderChain(init: { profile?: string } = {}): (propert
 /** The SDK's default chain, cached with `cachedCredentials`. */
 export function defaultCredentialProvider(options: CachedCredentialsOptions & { profile?: string } = {}): CredentialProvider {
   const chain = lazyNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile });
-  return cachedCredentials(async () => {
-    const c = await chain();
-    return {
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      ...(c.sessionToken === undefined ? {} : { sessionToken: c.sessionToken }),
-      ...(c.expiration === undefined ? {} : { expiration: c.expiration }),
-    };
-  }, options);
+  return cachedCredentials(async () => toAwsCredentials(await chain()), options);
+}
+
+/** An SDK identity (whose optional fields may be present but undefined) as our AwsCredentials. */
+export function toAwsCredentials(c: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined; expiration?: Date | undefined }): AwsCredentials {
+  return {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    ...(c.sessionToken === undefined ? {} : { sessionToken: c.sessionToken }),
+    ...(c.expiration === undefined ? {} : { expiration: c.expiration }),
+  };
 }
 
 /** Fixed credentials (tests, the local target, or keys from config). */

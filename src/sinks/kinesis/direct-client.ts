@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { AwsCredentials } from '../../aws/credentials.js';
+import type { CredentialProvider } from '../../aws/credentials.js';
 import type { ServiceEndpoint } from '../../aws/endpoint.js';
 import { signRequest } from '../../aws/sigv4.js';
 import { SinkRequestTimeoutError } from './errors.js';
@@ -77,18 +77,16 @@ class BodyBuffers {
 
 const BODY_ROUNDING = 256 * 1024;
 
-/** Credentials, asked before every request (location.ts caches them). */
-export type RequestCredentials = () => Promise<{ readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string | undefined }>;
 
 export class DirectJsonClient {
   readonly bodies: BodyBuffers;
   readonly #service: AwsJsonService;
   readonly #locate: () => Promise<DirectTarget>;
-  readonly #credentials: RequestCredentials;
+  readonly #credentials: CredentialProvider;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
 
   /** `locate` and `credentials` are asked before every request: both answer from a cache (location.ts). */
-  constructor(service: AwsJsonService, locate: () => Promise<DirectTarget>, credentials: RequestCredentials, maxSockets: number) {
+  constructor(service: AwsJsonService, locate: () => Promise<DirectTarget>, credentials: CredentialProvider, maxSockets: number) {
     this.#service = service;
     this.#locate = locate;
     this.#credentials = credentials;
@@ -106,12 +104,7 @@ export class DirectJsonClient {
   async call(operation: string, body: Buffer, timeoutMs: number, signal?: AbortSignal, sent?: () => void): Promise<Buffer> {
     signal?.throwIfAborted();
     const target = await this.#locate();
-    const identity = await this.#credentials();
-    const credentials: AwsCredentials = {
-      accessKeyId: identity.accessKeyId,
-      secretAccessKey: identity.secretAccessKey,
-      ...(identity.sessionToken !== undefined ? { sessionToken: identity.sessionToken } : {}),
-    };
+    const credentials = await this.#credentials();
     const { endpoint, region } = target;
     const path = `${endpoint.basePath}/`;
     const signed = signRequest(

@@ -4,13 +4,12 @@
  * made with a StreamName; test/unit/sinks/kinesis/location.test.ts compares with the SDKs' resolvers),
  * and the credentials given or the SDK's default chain, cached as the SDK caches them.
  */
-import { cachedCredentials, type AwsCredentials } from '../../aws/credentials.js';
+import { cachedCredentials, lazyNodeProviderChain, toAwsCredentials, type CredentialProvider } from '../../aws/credentials.js';
 import { awsPartition } from '../../aws/partitions.js';
 import { awsServiceUrl, parseEndpoint, splitFipsRegion, type EndpointVariant } from '../../aws/endpoint.js';
 import { configuredEndpointUrl, configuredEndpointVariant, configuredRegion } from '../../aws/sdk-config.js';
-import { lazyNodeProviderChain } from '../../aws/credentials.js';
 import { isLocalPlainHttp, LOCAL_REGION, withLocalFallback, type AwsClientOptions } from './aws-options.js';
-import { DirectJsonClient, type DirectTarget, type RequestCredentials } from './direct-client.js';
+import { DirectJsonClient, type DirectTarget } from './direct-client.js';
 import type { AwsJsonService } from './services.js';
 
 /**
@@ -56,7 +55,7 @@ export function directClientFor(service: AwsJsonService, options: AwsClientOptio
  * AssumeRole or a process spawn, never per request. The region is handed to the provider as the SDK
  * hands its client's (`callerClientConfig`), so an assume-role or SSO profile calls STS in it.
  */
-export function requestCredentials(options: AwsClientOptions, locate: () => Promise<DirectTarget>): RequestCredentials {
+export function requestCredentials(options: AwsClientOptions, locate: () => Promise<DirectTarget>): CredentialProvider {
   const isLocal = async (): Promise<boolean> => {
     const { endpoint } = await locate();
     return isLocalPlainHttp(`${endpoint.protocol}//${endpoint.host}`);
@@ -64,13 +63,5 @@ export function requestCredentials(options: AwsClientOptions, locate: () => Prom
   const given = options.credentials ?? withLocalFallback(lazyNodeProviderChain(), isLocal);
   const region = async (): Promise<string> => (await locate()).region;
   const properties = { callerClientConfig: { region } };
-  return cachedCredentials(async (): Promise<AwsCredentials> => {
-    const c = typeof given === 'function' ? await given(properties) : given;
-    return {
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      ...(c.sessionToken !== undefined ? { sessionToken: c.sessionToken } : {}),
-      ...(c.expiration !== undefined ? { expiration: c.expiration } : {}),
-    };
-  });
+  return cachedCredentials(async () => toAwsCredentials(typeof given === 'function' ? await given(properties) : given));
 }
